@@ -36,10 +36,12 @@ constexpr Entry kTable[] = {
     {HRESULT_FILENAME_TOO_LONG, "The filename or extension is too long."},
     {HRESULT_READ_ONLY_FS, "The media is write protected."},
     {HRESULT_TIMEOUT, "This operation returned because the timeout period expired."},
-    {HRESULT_LANG_NOT_FOUND, "The specified resource language ID cannot be found in the image file."},
+    {HRESULT_LANG_NOT_FOUND,
+     "The specified resource language ID cannot be found in the image file."},
     {BG_E_NOT_FOUND, "The requested job was not found."},
     {BG_E_INVALID_STATE, "The requested action is not allowed in the current job state."},
-    {BG_E_EMPTY, "There are no files attached to this job. Attach files to the job, and then try again."},
+    {BG_E_EMPTY,
+     "There are no files attached to this job. Attach files to the job, and then try again."},
     {BG_E_FILE_NOT_AVAILABLE, "Error not associated with a file."},
     {BG_E_PROTOCOL_NOT_AVAILABLE, "Error not associated with a protocol."},
     {BG_S_ERROR_CONTEXT_NONE, "\"An error has not occured.\"."},
@@ -51,11 +53,13 @@ constexpr Entry kTable[] = {
     {BG_E_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION, "Context text."},
     {BG_E_DESTINATION_LOCKED, "Destination volume locked."},
     {BG_E_VOLUME_CHANGED, "Destination volume changed."},
-    {BG_E_ERROR_INFORMATION_UNAVAILABLE, "No error information is available: the job is not in an error state."},
+    {BG_E_ERROR_INFORMATION_UNAVAILABLE,
+     "No error information is available: the job is not in an error state."},
     {BG_E_NETWORK_DISCONNECTED, "No active network; all jobs → TRANSIENT_ERROR."},
     {BG_E_MISSING_FILE_SIZE, "The server did not return the file size."},
     {BG_E_INSUFFICIENT_HTTP_SUPPORT, "Server lacks HTTP/1.1."},
-    {BG_E_INSUFFICIENT_RANGE_SUPPORT, "The server does not support the necessary HTTP protocol: Range requests are required."},
+    {BG_E_INSUFFICIENT_RANGE_SUPPORT,
+     "The server does not support the necessary HTTP protocol: Range requests are required."},
     {BG_E_REMOTE_NOT_SUPPORTED, "Remote use of BITS not supported."},
     {BG_E_NEW_OWNER_DIFF_MAPPING, "Drive mapping differs for new owner."},
     {BG_E_NEW_OWNER_NO_FILE_ACCESS, "New owner can't access temp files."},
@@ -82,7 +86,8 @@ constexpr Entry kTable[] = {
     {BG_E_INVALID_RANGE, "Range outside remote file."},
     {BG_E_OVERLAPPING_RANGES, "Overlapping/duplicate ranges."},
     {BG_E_CONNECT_FAILURE, "The connection to the server could not be established."},
-    {BG_E_CONNECTION_CLOSED, "The connection was closed by the server before the transfer finished."},
+    {BG_E_CONNECTION_CLOSED,
+     "The connection was closed by the server before the transfer finished."},
     {BG_E_BLOCKED_BY_POLICY, "MaxInternetBandwidth = 0 window."},
     {BG_E_INVALID_PROXY_INFO, "Invalid proxy list (job → ERROR)."},
     {BG_E_INVALID_CREDENTIALS, "Invalid credentials."},
@@ -139,7 +144,8 @@ constexpr Entry kTable[] = {
     {DO_E_FILE_NOT_AVAILABLE, "No file available because no URL generated an error."},
     {DO_E_UNKNOWN_PROPERTY_ID, "Set/GetProperty with unknown ID."},
     {DO_E_READ_ONLY_PROPERTY, "SetProperty on read-only property."},
-    {DO_E_INVALID_STATE, "Action not allowed in current job state (cancelled/completed; read-only now)."},
+    {DO_E_INVALID_STATE,
+     "Action not allowed in current job state (cancelled/completed; read-only now)."},
     {DO_E_ERROR_INFORMATION_UNAVAILABLE, "No errors have occurred."},
     {DO_E_WRITE_ONLY_PROPERTY, "GetProperty on write-only property."},
     {DO_E_INTEGRITYCHECKINFO_UNSPECIFIED, "Integrity check required but info not specified."},
@@ -214,25 +220,47 @@ constexpr Entry kTable[] = {
 
 const char* http_status_text(unsigned status) {
   switch (status) {
-    case 400: return "The request could not be processed by the server due to invalid syntax.";
-    case 401: return "The requested resource requires user authentication.";
-    case 403: return "The client does not have sufficient access rights to the requested server object.";
-    case 404: return "The requested URL does not exist on the server.";
-    case 405: return "The HTTP verb used is not allowed.";
-    case 407: return "Proxy authentication is required.";
-    case 408: return "The server timed out waiting for the request.";
-    case 410: return "The requested resource is no longer available at the server.";
-    case 412: return "The precondition given in one or more of the request-header fields evaluated to false.";
-    case 414: return "The server cannot process the request because the request URI is too long.";
-    case 416: return "The requested range is not satisfiable.";
-    case 429: return "Too many requests.";
-    case 500: return "An unexpected condition prevented the server from fulfilling the request.";
-    case 501: return "The server does not support the functionality required to fulfill the request.";
-    case 502: return "The server, while acting as a gateway or proxy, received an invalid response from the upstream server.";
-    case 503: return "The service is temporarily overloaded.";
-    case 504: return "The request was timed out waiting for a gateway.";
-    case 505: return "The server does not support the HTTP protocol version that was used in the request message.";
-    default: return nullptr;
+    case 400:
+      return "The request could not be processed by the server due to invalid syntax.";
+    case 401:
+      return "The requested resource requires user authentication.";
+    case 403:
+      return "The client does not have sufficient access rights to the requested server object.";
+    case 404:
+      return "The requested URL does not exist on the server.";
+    case 405:
+      return "The HTTP verb used is not allowed.";
+    case 407:
+      return "Proxy authentication is required.";
+    case 408:
+      return "The server timed out waiting for the request.";
+    case 410:
+      return "The requested resource is no longer available at the server.";
+    case 412:
+      return "The precondition given in one or more of the request-header fields evaluated to "
+             "false.";
+    case 414:
+      return "The server cannot process the request because the request URI is too long.";
+    case 416:
+      return "The requested range is not satisfiable.";
+    case 429:
+      return "Too many requests.";
+    case 500:
+      return "An unexpected condition prevented the server from fulfilling the request.";
+    case 501:
+      return "The server does not support the functionality required to fulfill the request.";
+    case 502:
+      return "The server, while acting as a gateway or proxy, received an invalid response from "
+             "the upstream server.";
+    case 503:
+      return "The service is temporarily overloaded.";
+    case 504:
+      return "The request was timed out waiting for a gateway.";
+    case 505:
+      return "The server does not support the HTTP protocol version that was used in the request "
+             "message.";
+    default:
+      return nullptr;
   }
 }
 
@@ -265,16 +293,26 @@ bool has_error_text(HRESULT hr) {
 
 std::string context_text(int context) {
   switch (context) {
-    case 0: return "An error has not occurred.";
-    case 1: return "The error occurred in an unknown location.";
-    case 2: return "The error occurred in the queue manager.";
-    case 3: return "The error occurred while the queue manager was notifying the client of an event.";
-    case 4: return "The error occurred while the local file was being processed.";
-    case 5: return "The error occurred while the remote file was being processed.";
-    case 6: return "The error occurred in the transport layer.";
-    case 7: return "The error occurred while the remote server was processing the request.";
-    case 8: return "The error occurred in the server certificate validation callback.";
-    default: return "Unknown error context.";
+    case 0:
+      return "An error has not occurred.";
+    case 1:
+      return "The error occurred in an unknown location.";
+    case 2:
+      return "The error occurred in the queue manager.";
+    case 3:
+      return "The error occurred while the queue manager was notifying the client of an event.";
+    case 4:
+      return "The error occurred while the local file was being processed.";
+    case 5:
+      return "The error occurred while the remote file was being processed.";
+    case 6:
+      return "The error occurred in the transport layer.";
+    case 7:
+      return "The error occurred while the remote server was processing the request.";
+    case 8:
+      return "The error occurred in the server certificate validation callback.";
+    default:
+      return "Unknown error context.";
   }
 }
 

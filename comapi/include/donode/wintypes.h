@@ -17,6 +17,9 @@ using LONG = std::int32_t;
 using WCHAR = wchar_t;
 using LPWSTR = wchar_t*;
 using LPCWSTR = const wchar_t*;
+using LPVOID = void*;
+using SIZE_T = std::size_t;
+using LANGID = std::uint16_t;
 
 #ifndef TRUE
 #define TRUE 1
@@ -46,6 +49,7 @@ constexpr HRESULT E_NOT_SET = static_cast<HRESULT>(0x80070490u);  // HRESULT_FRO
 constexpr HRESULT CO_E_NOTINITIALIZED = static_cast<HRESULT>(0x800401F0u);
 constexpr HRESULT CLASS_E_CLASSNOTAVAILABLE = static_cast<HRESULT>(0x80040111u);
 constexpr HRESULT REGDB_E_CLASSNOTREG = static_cast<HRESULT>(0x80040154u);
+constexpr HRESULT CLASS_E_NOAGGREGATION = static_cast<HRESULT>(0x80040110u);
 // Errors from errno on the node or client side: HRESULT_FROM_WIN32-style with facility 7 is
 // Windows-only; donode maps errno values to the nearest Windows error (see error_text).
 constexpr HRESULT HRESULT_DISK_FULL = static_cast<HRESULT>(0x80070070u);  // ERROR_DISK_FULL
@@ -58,6 +62,23 @@ constexpr HRESULT HRESULT_FILENAME_TOO_LONG = static_cast<HRESULT>(0x800700CEu);
 constexpr HRESULT HRESULT_READ_ONLY_FS = static_cast<HRESULT>(0x80070013u);  // ERROR_WRITE_PROTECT
 constexpr HRESULT HRESULT_TIMEOUT = static_cast<HRESULT>(0x800705B4u);  // ERROR_TIMEOUT
 constexpr HRESULT HRESULT_LANG_NOT_FOUND = static_cast<HRESULT>(0x80070717u);  // ERROR_RESOURCE_LANG_NOT_FOUND
+// FormatMessage's answer for a code it has no text for (ERROR_MR_MID_NOT_FOUND).
+constexpr HRESULT HRESULT_MR_MID_NOT_FOUND = static_cast<HRESULT>(0x8007013Du);
+
+// Language ids as winnt.h builds them (GetErrorDescription takes one).
+constexpr LANGID LANG_NEUTRAL = 0x00;
+constexpr LANGID LANG_ENGLISH = 0x09;
+constexpr LANGID SUBLANG_NEUTRAL = 0x00;
+constexpr LANGID SUBLANG_DEFAULT = 0x01;
+constexpr LANGID SUBLANG_SYS_DEFAULT = 0x02;
+constexpr LANGID SUBLANG_ENGLISH_US = 0x01;
+constexpr LANGID MAKELANGID(unsigned primary, unsigned sub) {
+  return static_cast<LANGID>((sub << 10) | primary);
+}
+constexpr LANGID PRIMARYLANGID(unsigned lang) { return static_cast<LANGID>(lang & 0x3FFu); }
+constexpr LANGID SUBLANGID(unsigned lang) { return static_cast<LANGID>((lang & 0xFFFFu) >> 10); }
+constexpr LANGID LANG_USER_DEFAULT = MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT);
+constexpr LANGID LANG_SYSTEM_DEFAULT = MAKELANGID(LANG_NEUTRAL, SUBLANG_SYS_DEFAULT);
 
 struct GUID {
   std::uint32_t Data1;
