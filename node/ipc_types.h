@@ -33,6 +33,8 @@ struct Reply {
   std::optional<RpcError> error;
   std::vector<int> fds;  // passed with the reply, then closed by the server
 
+  // An API error (code -32000, data.hresult = hr). `message` is the whole English description;
+  // empty -> the HRESULT's own text (wire::error_text). Defined in node/ipc_types.cpp (donode_ipc).
   static Reply failure(HRESULT hr, std::string message);
 };
 
