@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace donode::node {
@@ -104,6 +105,25 @@ struct JobRecord {
 };
 
 bool is_final(JobState s);
+bool is_active(JobState s);  // CONNECTING or TRANSFERRING: the engine is moving bytes for it
 std::uint32_t effective_no_progress_timeout(const JobRecord& job);
+
+// Added by the job manager (everything below): the default no-progress timeouts (DO's values; the
+// node's Settings start from these), the same rule with configured defaults, and read-only views.
+constexpr std::uint32_t kDefaultNoProgressTimeoutForegroundS = 3600;
+constexpr std::uint32_t kDefaultNoProgressTimeoutBackgroundS = 86400;
+std::uint32_t effective_no_progress_timeout(const JobRecord& job, std::uint32_t foreground_default,
+                                            std::uint32_t background_default);
+
+// BG_JOB_PROGRESS: BytesTotal is kSizeUnknown while any file's size is unknown (0 with no files).
+struct JobProgress {
+  std::uint64_t bytes_total = 0;
+  std::uint64_t bytes_transferred = 0;
+  std::uint32_t files_total = 0;
+  std::uint32_t files_transferred = 0;
+};
+JobProgress job_progress(const JobRecord& job);
+FileStats job_stats(const JobRecord& job);  // the sum over the job's files
+std::string_view state_name(JobState s);    // "QUEUED", "TRANSFERRING", ... (for logs and tools)
 
 }  // namespace donode::node

@@ -1,0 +1,222 @@
+#include "node/config.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <variant>
+
+namespace donode::node {
+namespace {
+
+using U32 = std::uint32_t Settings::*;
+using U64 = std::uint64_t Settings::*;
+using Str = std::string Settings::*;
+
+enum class TextKind { path, log_level };
+
+struct Spec {
+  std::string_view name;
+  std::variant<U32, U64, Str> member;
+  std::uint64_t min = 0;  // integers only
+  std::uint64_t max = 0;
+  TextKind text = TextKind::path;  // strings only
+  std::string_view description;
+};
+
+constexpr std::uint64_t kU32Max = 0xFFFFFFFFu;
+constexpr std::uint64_t kU64Max = ~std::uint64_t{0};
+
+// The one table of settings: names as in the config file, the RPC and `doadmin config`.
+const Spec kSpecs[] = {
+    {"max_jobs_per_node", &Settings::max_jobs_per_node, 1, 1000000, {}, "jobs on the node at once"},
+    {"max_jobs_per_user", &Settings::max_jobs_per_user, 1, 1000000, {}, "jobs per user at once"},
+    {"max_files_per_job", &Settings::max_files_per_job, 1, 100000, {}, "files in one job"},
+    {"max_name_chars", &Settings::max_name_chars, 1, 65536, {}, "job display name length"},
+    {"max_description_chars",
+     &Settings::max_description_chars,
+     1,
+     65536,
+     {},
+     "job description length"},
+    {"active_background_jobs",
+     &Settings::active_background_jobs,
+     1,
+     1000,
+     {},
+     "background jobs transferring at once"},
+    {"time_slice_s",
+     &Settings::time_slice_s,
+     1,
+     86400,
+     {},
+     "round-robin slice of a background job, seconds"},
+    {"min_retry_delay_floor_s",
+     &Settings::min_retry_delay_floor_s,
+     1,
+     86400,
+     {},
+     "smallest MinimumRetryDelay, seconds"},
+    {"no_progress_timeout_foreground_s",
+     &Settings::no_progress_timeout_foreground_s,
+     0,
+     kU32Max,
+     {},
+     "default NoProgressTimeout of FOREGROUND jobs, seconds"},
+    {"no_progress_timeout_background_s",
+     &Settings::no_progress_timeout_background_s,
+     0,
+     kU32Max,
+     {},
+     "default NoProgressTimeout of background jobs, seconds"},
+    {"job_max_age_s",
+     &Settings::job_max_age_s,
+     60,
+     kU32Max,
+     {},
+     "a job untouched this long is cancelled, seconds"},
+    {"final_job_retention_s",
+     &Settings::final_job_retention_s,
+     0,
+     86400 * 7,
+     {},
+     "finished jobs are still answered this long, seconds"},
+    {"modification_event_interval_ms",
+     &Settings::modification_event_interval_ms,
+     0,
+     60000,
+     {},
+     "minimum interval between modification events of a job, ms"},
+    {"max_foreground_bandwidth",
+     &Settings::max_foreground_bandwidth,
+     0,
+     kU64Max,
+     {},
+     "foreground download cap, bytes/s (0 = unlimited)"},
+    {"max_background_bandwidth",
+     &Settings::max_background_bandwidth,
+     0,
+     kU64Max,
+     {},
+     "background download cap, bytes/s (0 = unlimited)"},
+    {"socket_path", &Settings::socket_path, 0, 0, TextKind::path, "the node's Unix socket"},
+    {"state_dir", &Settings::state_dir, 0, 0, TextKind::path, "directory of the job store"},
+    {"cache_dir", &Settings::cache_dir, 0, 0, TextKind::path, "directory of cached content"},
+    {"log_level", &Settings::log_level, 0, 0, TextKind::log_level,
+     "trace, debug, info, warn, error, critical or off"},
+};
+
+Status invalid(std::string detail) {
+  return {E_INVALIDARG, std::move(detail)};
+}
+
+std::string_view trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r");
+  return s.substr(first, last - first + 1);
+}
+
+Status check_text(const Spec& spec, std::string_view value) {
+  if (spec.text == TextKind::log_level) {
+    for (std::string_view level : {"trace", "debug", "info", "warn", "error", "critical", "off"})
+      if (value == level) return {};
+    return invalid("setting '" + std::string(spec.name) + "': '" + std::string(value) +
+                   "' is not a log level (" + std::string(spec.description) + ")");
+  }
+  if (value.empty() || value.front() != '/')
+    return invalid("setting '" + std::string(spec.name) + "': '" + std::string(value) +
+                   "' is not an absolute path");
+  for (char c : value)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return invalid("setting '" + std::string(spec.name) + "': control character in the path");
+  return {};
+}
+
+Status parse_number(const Spec& spec, std::string_view value, std::uint64_t& out) {
+  const char* end = value.data() + value.size();
+  const auto [ptr, ec] = std::from_chars(value.data(), end, out);
+  if (value.empty() || ec != std::errc{} || ptr != end || out < spec.min || out > spec.max)
+    return invalid("setting '" + std::string(spec.name) + "': '" + std::string(value) +
+                   "' is not an integer from " + std::to_string(spec.min) + " to " +
+                   std::to_string(spec.max));
+  return {};
+}
+
+Status apply(const Spec& spec, Settings& settings, std::string_view value) {
+  if (const auto* m = std::get_if<Str>(&spec.member)) {
+    if (Status s = check_text(spec, value); !s.ok()) return s;
+    settings.*(*m) = std::string(value);
+    return {};
+  }
+  std::uint64_t n = 0;
+  if (Status s = parse_number(spec, value, n); !s.ok()) return s;
+  if (const auto* m = std::get_if<U32>(&spec.member))
+    settings.*(*m) = static_cast<std::uint32_t>(n);
+  else
+    settings.*std::get<U64>(spec.member) = n;
+  return {};
+}
+
+std::string value_text(const Spec& spec, const Settings& settings) {
+  if (const auto* m = std::get_if<Str>(&spec.member)) return settings.*(*m);
+  if (const auto* m = std::get_if<U32>(&spec.member)) return std::to_string(settings.*(*m));
+  return std::to_string(settings.*std::get<U64>(spec.member));
+}
+
+}  // namespace
+
+std::vector<SettingInfo> describe_settings(const Settings& settings) {
+  std::vector<SettingInfo> out;
+  for (const Spec& spec : kSpecs)
+    out.push_back(
+        {std::string(spec.name), value_text(spec, settings), std::string(spec.description)});
+  return out;
+}
+
+Status set_setting(Settings& settings, std::string_view name, std::string_view value) {
+  for (const Spec& spec : kSpecs)
+    if (spec.name == name) return apply(spec, settings, value);
+  return invalid("unknown setting '" + std::string(name) + "'");
+}
+
+Status parse_settings(std::string_view text, Settings& settings) {
+  Settings next = settings;
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    const auto eol = text.find('\n');
+    const std::string_view raw = text.substr(0, eol);
+    text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
+    ++line_no;
+    const std::string_view line = trim(raw);
+    if (line.empty() || line.front() == '#') continue;
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos)
+      return invalid("line " + std::to_string(line_no) + ": expected 'name = value'");
+    const std::string_view name = trim(line.substr(0, eq));
+    const std::string_view value = trim(line.substr(eq + 1));
+    if (Status s = set_setting(next, name, value); !s.ok())
+      return invalid("line " + std::to_string(line_no) + ": " + s.detail);
+  }
+  settings = std::move(next);
+  return {};
+}
+
+Status load_settings_file(const std::string& path, Settings& settings) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    const HRESULT hr = err == ENOENT   ? HRESULT_FILE_NOT_FOUND
+                       : err == EACCES ? E_ACCESSDENIED
+                                       : E_FAIL;
+    return {hr, "cannot read config file " + path + ": " + std::strerror(err)};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (Status s = parse_settings(text.str(), settings); !s.ok())
+    return {s.hresult, path + ": " + s.detail};
+  return {};
+}
+
+}  // namespace donode::node

@@ -1,0 +1,111 @@
+#include "node/config.h"
+
+#include <donode/bitsmsg.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+namespace donode::node {
+namespace {
+
+TEST(Settings, DefaultsAreTheDocumentedOnes) {
+  const Settings s;
+  EXPECT_EQ(s.max_jobs_per_node, 300u);
+  EXPECT_EQ(s.max_jobs_per_user, 60u);
+  EXPECT_EQ(s.max_files_per_job, 200u);
+  EXPECT_EQ(s.max_name_chars, 256u);
+  EXPECT_EQ(s.active_background_jobs, 1u);
+  EXPECT_EQ(s.min_retry_delay_floor_s, 5u);
+  EXPECT_EQ(s.no_progress_timeout_foreground_s, 3600u);
+  EXPECT_EQ(s.no_progress_timeout_background_s, 86400u);
+  EXPECT_EQ(s.job_max_age_s, 30u * 86400u);
+  EXPECT_EQ(s.modification_event_interval_ms, 250u);
+  EXPECT_EQ(s.max_foreground_bandwidth, 0u);
+  EXPECT_EQ(s.max_background_bandwidth, 0u);
+  EXPECT_EQ(s.socket_path, "/run/donode/donode.sock");
+}
+
+TEST(Settings, ParsesKeyValueLinesWithCommentsAndSpaces) {
+  Settings s;
+  const Status st = parse_settings(
+      "# donode.conf\n"
+      "\n"
+      "max_jobs_per_user = 10\n"
+      "  active_background_jobs=3  \r\n"
+      "max_background_bandwidth = 18446744073709551615\n"
+      "cache_dir = /srv/cache dir\n"
+      "log_level = debug",
+      s);
+  ASSERT_TRUE(st.ok()) << st.detail;
+  EXPECT_EQ(s.max_jobs_per_user, 10u);
+  EXPECT_EQ(s.active_background_jobs, 3u);
+  EXPECT_EQ(s.max_background_bandwidth, ~std::uint64_t{0});
+  EXPECT_EQ(s.cache_dir, "/srv/cache dir");
+  EXPECT_EQ(s.log_level, "debug");
+  EXPECT_EQ(s.max_jobs_per_node, 300u);  // untouched keys keep their defaults
+}
+
+TEST(Settings, UnknownKeyIsAnErrorNamingLineAndKey) {
+  Settings s;
+  const Status st = parse_settings("max_jobs_per_user = 10\nmax_jobs_per_usr = 5\n", s);
+  EXPECT_EQ(st.hresult, E_INVALIDARG);
+  EXPECT_NE(st.detail.find("line 2"), std::string::npos) << st.detail;
+  EXPECT_NE(st.detail.find("max_jobs_per_usr"), std::string::npos) << st.detail;
+  EXPECT_EQ(s.max_jobs_per_user, 60u);  // all or nothing
+}
+
+TEST(Settings, BadValuesAreErrors) {
+  for (const char* text :
+       {"max_jobs_per_user = abc", "max_jobs_per_user = -1",
+        "max_jobs_per_user =", "max_jobs_per_user = 1.5", "max_jobs_per_user = 10 jobs",
+        "active_background_jobs = 0", "time_slice_s = 4294967296", "max_jobs_per_user 10", "= 10",
+        "cache_dir = relative/dir", "log_level = loud"}) {
+    Settings s;
+    const Status st = parse_settings(text, s);
+    EXPECT_EQ(st.hresult, E_INVALIDARG) << text;
+    EXPECT_NE(st.detail.find("line 1"), std::string::npos) << st.detail;
+  }
+}
+
+TEST(Settings, TableListsEverySettingAndRoundTrips) {
+  Settings s;
+  const auto all = describe_settings(s);
+  std::set<std::string> names;
+  for (const SettingInfo& info : all) {
+    EXPECT_FALSE(info.description.empty()) << info.name;
+    EXPECT_TRUE(names.insert(info.name).second) << "duplicate " << info.name;
+    // Setting each value to its own text is accepted and changes nothing.
+    Settings copy = s;
+    EXPECT_TRUE(set_setting(copy, info.name, info.value).ok()) << info.name;
+  }
+  EXPECT_EQ(all.size(), 19u);
+  EXPECT_TRUE(names.count("time_slice_s"));
+  ASSERT_TRUE(set_setting(s, "time_slice_s", "45").ok());
+  EXPECT_EQ(s.time_slice_s, 45u);
+  EXPECT_EQ(set_setting(s, "nope", "1").hresult, E_INVALIDARG);
+}
+
+TEST(Settings, LoadsAFileAndReportsAMissingOne) {
+  const auto path = std::filesystem::temp_directory_path() / "donode-config-test.conf";
+  {
+    std::ofstream out(path);
+    out << "max_files_per_job = 7\n";
+  }
+  Settings s;
+  EXPECT_TRUE(load_settings_file(path.string(), s).ok());
+  EXPECT_EQ(s.max_files_per_job, 7u);
+  {
+    std::ofstream out(path);
+    out << "bogus = 1\n";
+  }
+  const Status bad = load_settings_file(path.string(), s);
+  EXPECT_EQ(bad.hresult, E_INVALIDARG);
+  EXPECT_NE(bad.detail.find(path.string()), std::string::npos);
+  std::filesystem::remove(path);
+  EXPECT_EQ(load_settings_file(path.string(), s).hresult, HRESULT_FILE_NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace donode::node
