@@ -1,0 +1,326 @@
+#include "node/rpc_methods.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <unordered_map>
+
+#include "wire/error_text.h"
+#include "wire/protocol.h"
+
+namespace donode::node {
+namespace {
+
+using json = nlohmann::json;
+
+// Thrown only inside this file by the parameter readers, caught in dispatch(): bad params are
+// the client's mistake, answered with -32602.
+struct BadParams {
+  std::string message;
+};
+
+const json& field(const json& params, const char* name) {
+  static const json null_value;
+  const auto it = params.find(name);
+  return it == params.end() ? null_value : *it;
+}
+
+JobId job_id(const json& params) {
+  const json& v = field(params, "id");
+  if (!v.is_string()) throw BadParams{"\"id\" must be a job GUID string"};
+  auto id = JobId::parse(v.get_ref<const std::string&>());
+  if (!id) throw BadParams{"\"id\" is not a GUID: " + v.get<std::string>()};
+  return *id;
+}
+
+std::optional<std::string> optional_string(const json& params, const char* name) {
+  const json& v = field(params, name);
+  if (v.is_null()) return std::nullopt;
+  if (!v.is_string()) throw BadParams{std::string("\"") + name + "\" must be a string"};
+  return v.get<std::string>();
+}
+
+std::uint32_t u32(const json& v, const char* name) {
+  if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
+    throw BadParams{std::string("\"") + name + "\" must be an unsigned integer"};
+  const auto x = v.get<std::uint64_t>();
+  if (x > 0xFFFFFFFFu) throw BadParams{std::string("\"") + name + "\" is out of range"};
+  return static_cast<std::uint32_t>(x);
+}
+
+Reply failure(const Status& s) {
+  std::string message = wire::error_text(s.hresult);
+  if (!s.detail.empty()) message += " " + s.detail;
+  return Reply::failure(s.hresult, std::move(message));
+}
+
+Reply done(const Status& s, json result = json::object()) {
+  if (!s.ok()) return failure(s);
+  Reply r;
+  r.result = std::move(result);
+  if (s.hresult != S_OK) r.result["hresult"] = s.hresult;
+  return r;
+}
+
+template <class T>
+Reply done(const Result<T>& r, const std::function<json(const T&)>& to_json) {
+  if (!r.ok()) return failure(r.status);
+  return done(r.status, to_json(*r));
+}
+
+json progress_to_json(const JobProgress& p) {
+  return {{"bytes_total", p.bytes_total},
+          {"bytes_transferred", p.bytes_transferred},
+          {"files_total", p.files_total},
+          {"files_transferred", p.files_transferred}};
+}
+
+}  // namespace
+
+json stats_to_json(const FileStats& s) {
+  return {{"bytes_from_http", s.bytes_from_http},
+          {"bytes_from_lan_peers", s.bytes_from_lan_peers},
+          {"bytes_from_group_peers", s.bytes_from_group_peers},
+          {"bytes_from_internet_peers", s.bytes_from_internet_peers},
+          {"bytes_from_cache", s.bytes_from_cache},
+          {"download_mode", 0}};
+}
+
+json error_to_json(const JobError& e) {
+  json j = {{"hresult", e.hresult},
+            {"context", static_cast<int>(e.context)},
+            {"file_index", nullptr},
+            {"protocol", e.protocol},
+            {"detail", e.detail}};
+  if (e.file_index) j["file_index"] = *e.file_index;
+  return j;
+}
+
+json file_to_json(const FileRecord& f) {
+  return {{"index", f.index},
+          {"remote", f.remote},
+          {"local", f.local},
+          {"bytes_total", f.bytes_total},
+          {"bytes_transferred", f.bytes_transferred},
+          {"completed", f.completed},
+          {"transferred", f.transferred},
+          {"stats", stats_to_json(f.stats)}};
+}
+
+json job_to_json(const JobRecord& job, std::uint32_t no_progress_timeout) {
+  json files = json::array();
+  for (const auto& f : job.files) files.push_back(file_to_json(f));
+  return {{"id", job.id.str()},
+          {"name", job.name},
+          {"description", job.description},
+          {"type", job.type},
+          {"state", static_cast<int>(job.state)},
+          {"priority", static_cast<int>(job.priority)},
+          {"owner_uid", job.owner_uid},
+          {"notify_flags", job.notify_flags},
+          {"min_retry_delay", job.min_retry_delay_s},
+          {"no_progress_timeout", no_progress_timeout},
+          {"error_count", job.error_count},
+          {"times",
+           {{"creation", job.creation_time},
+            {"modification", job.modification_time},
+            {"completion", job.completion_time}}},
+          {"progress", progress_to_json(job_progress(job))},
+          {"error", job.error ? error_to_json(*job.error) : json(nullptr)},
+          {"stats", stats_to_json(job_stats(job))},
+          {"files", std::move(files)}};
+}
+
+RpcMethods::RpcMethods(JobManager& jobs, std::string node_name)
+    : jobs_(jobs), node_name_(std::move(node_name)), started_(std::chrono::steady_clock::now()) {}
+
+Reply RpcMethods::dispatch(const Caller& caller, std::string_view method, const json& params) {
+  using Handler = std::function<Reply(RpcMethods&, const Caller&, const json&)>;
+  auto job_json = [](RpcMethods& self) {
+    return
+        [&self](const JobRecord& j) { return job_to_json(j, self.jobs_.no_progress_timeout(j)); };
+  };
+  static const std::unordered_map<std::string_view, Handler> table = {
+      {"job.create",
+       [](RpcMethods& s, const Caller& c, const json& p) {
+         const json& type = field(p, "type");
+         const int t = type.is_null() ? 0 : static_cast<int>(u32(type, "type"));
+         return done<JobId>(s.jobs_.create_job(c, optional_string(p, "name"), t),
+                            [](const JobId& id) {
+                              return json{{"id", id.str()}};
+                            });
+       }},
+      {"job.list",
+       [job_json](RpcMethods& s, const Caller& c, const json& p) {
+         const json& all = field(p, "all_users");
+         if (!all.is_null() && !all.is_boolean())
+           throw BadParams{"\"all_users\" must be a boolean"};
+         return done<std::vector<JobRecord>>(
+             s.jobs_.list_jobs(c, all.is_boolean() && all.get<bool>()),
+             [&](const std::vector<JobRecord>& jobs) {
+               json arr = json::array();
+               for (const auto& j : jobs) arr.push_back(job_json(s)(j));
+               return json{{"jobs", std::move(arr)}};
+             });
+       }},
+      {"job.get",
+       [job_json](RpcMethods& s, const Caller& c, const json& p) {
+         return done<JobRecord>(s.jobs_.get_job(c, job_id(p)), job_json(s));
+       }},
+      {"job.get_progress",
+       [](RpcMethods& s, const Caller& c, const json& p) {
+         return done<JobStatus>(s.jobs_.get_progress(c, job_id(p)), [](const JobStatus& st) {
+           return json{{"state", static_cast<int>(st.state)},
+                       {"progress", progress_to_json(st.progress)}};
+         });
+       }},
+      {"job.list_files",
+       [](RpcMethods& s, const Caller& c, const json& p) {
+         return done<JobRecord>(s.jobs_.get_job(c, job_id(p)), [](const JobRecord& j) {
+           json arr = json::array();
+           for (const auto& f : j.files) arr.push_back(file_to_json(f));
+           return json{{"files", std::move(arr)}};
+         });
+       }},
+      {"job.add_files",
+       [](RpcMethods& s, const Caller& c, const json& p) {
+         const json& files = field(p, "files");
+         if (!files.is_array()) throw BadParams{"\"files\" must be an array"};
+         std::vector<FileSpec> specs;
+         for (const auto& f : files) {
+           if (!f.is_object()) throw BadParams{"each file must be an object"};
+           auto remote = optional_string(f, "remote");
+           auto local = optional_string(f, "local");
+           if (!remote || !local) throw BadParams{"each file needs \"remote\" and \"local\""};
+           specs.push_back({std::move(*remote), std::move(*local)});
+         }
+         return done(s.jobs_.add_files(c, job_id(p), specs));
+       }},
+      {"job.resume", [](RpcMethods& s, const Caller& c,
+                        const json& p) { return done(s.jobs_.resume(c, job_id(p))); }},
+      {"job.suspend", [](RpcMethods& s, const Caller& c,
+                         const json& p) { return done(s.jobs_.suspend(c, job_id(p))); }},
+      {"job.cancel", [](RpcMethods& s, const Caller& c,
+                        const json& p) { return done(s.jobs_.cancel(c, job_id(p))); }},
+      {"job.set", [](RpcMethods& s, const Caller& c, const json& p) { return s.set(c, p); }},
+      {"job.get_error",
+       [](RpcMethods& s, const Caller& c, const json& p) {
+         return done<JobError>(s.jobs_.get_error(c, job_id(p)), [](const JobError& e) {
+           json j = error_to_json(e);
+           std::string text = wire::error_text(e.hresult);
+           if (!e.detail.empty()) text += " " + e.detail;
+           j["description"] = text;
+           j["context_description"] = wire::context_text(static_cast<int>(e.context));
+           return j;
+         });
+       }},
+      {"job.complete_begin",
+       [](RpcMethods& s, const Caller& c, const json& p) { return s.complete_begin(c, p); }},
+      {"job.complete_end",
+       [](RpcMethods& s, const Caller& c, const json& p) { return s.complete_end(c, p); }},
+      {"node.status",
+       [](RpcMethods& s, const Caller&, const json&) {
+         const NodeSummary sum = s.jobs_.summary();
+         const auto up = std::chrono::steady_clock::now() - s.started_;
+         return done(Status{}, json{{"version", s.node_name_},
+                                    {"uptime_s",
+                                     std::chrono::duration_cast<std::chrono::seconds>(up).count()},
+                                    {"jobs", sum.jobs},
+                                    {"active", sum.active},
+                                    {"stats", stats_to_json(sum.bytes)}});
+       }},
+  };
+  const auto it = table.find(method);
+  if (it == table.end()) {
+    Reply r;
+    r.error =
+        RpcError{wire::kMethodNotFound, "method not found: " + std::string(method), std::nullopt};
+    return r;
+  }
+  try {
+    return it->second(*this, caller, params);
+  } catch (const BadParams& e) {
+    Reply r;
+    r.error = RpcError{wire::kInvalidParams, e.message, E_INVALIDARG};
+    return r;
+  } catch (const json::exception& e) {
+    Reply r;
+    r.error = RpcError{wire::kInvalidParams, std::string("bad params: ") + e.what(), E_INVALIDARG};
+    return r;
+  }
+}
+
+Reply RpcMethods::set(const Caller& c, const json& p) {
+  const JobId id = job_id(p);
+  Status s;
+  bool any = false;
+  for (const auto& [key, value] : p.items()) {
+    if (key == "id") continue;
+    any = true;
+    if (key == "name") {
+      s = jobs_.set_name(c, id, optional_string(p, "name"));
+    } else if (key == "description") {
+      s = jobs_.set_description(c, id, optional_string(p, "description"));
+    } else if (key == "priority") {
+      s = jobs_.set_priority(c, id, static_cast<int>(u32(value, "priority")));
+    } else if (key == "notify_flags") {
+      s = jobs_.set_notify_flags(c, id, u32(value, "notify_flags"));
+    } else if (key == "min_retry_delay") {
+      s = jobs_.set_min_retry_delay(c, id, u32(value, "min_retry_delay"));
+    } else if (key == "no_progress_timeout") {
+      s = jobs_.set_no_progress_timeout(c, id, u32(value, "no_progress_timeout"));
+    } else {
+      throw BadParams{"unknown job property \"" + key + "\""};
+    }
+    if (!s.ok()) return failure(s);
+  }
+  if (!any) throw BadParams{"job.set needs a property"};
+  return done(s);
+}
+
+Reply RpcMethods::complete_begin(const Caller& c, const json& p) {
+  auto plan = jobs_.complete_begin(c, job_id(p));
+  if (!plan.ok()) return failure(plan.status);
+  Reply r;
+  json files = json::array();
+  for (const auto& f : plan->files) {
+    // The node opens only its own cache file; the client writes the destination itself.
+    const int fd = ::open(f.cache_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+      for (int open_fd : r.fds) ::close(open_fd);
+      return failure(Status{HRESULT_FILE_NOT_FOUND, "cannot open the cached data of file " +
+                                                        std::to_string(f.index) + ": " +
+                                                        std::strerror(errno)});
+    }
+    files.push_back(
+        {{"index", f.index}, {"local", f.local}, {"size", f.size}, {"fd", r.fds.size()}});
+    r.fds.push_back(fd);
+  }
+  r.result = {{"files", std::move(files)}, {"partial", plan->partial}};
+  return r;
+}
+
+Reply RpcMethods::complete_end(const Caller& c, const json& p) {
+  const JobId id = job_id(p);
+  const json& results = field(p, "results");
+  if (!results.is_array()) throw BadParams{"\"results\" must be an array"};
+  std::vector<FileWriteResult> writes;
+  for (const auto& r : results) {
+    if (!r.is_object()) throw BadParams{"each result must be an object"};
+    FileWriteResult w;
+    w.index = u32(field(r, "index"), "index");
+    const json& hr = field(r, "hresult");
+    if (!hr.is_number_integer()) throw BadParams{"\"hresult\" must be an integer"};
+    w.hresult = static_cast<HRESULT>(hr.get<std::int64_t>());
+    w.detail = optional_string(r, "detail").value_or("");
+    writes.push_back(std::move(w));
+  }
+  auto end = jobs_.complete_end(c, id, writes);
+  if (!end.ok()) return failure(end.status);
+  return done(end.status, json{{"state", static_cast<int>(*end)}});
+}
+
+}  // namespace donode::node

@@ -1,0 +1,36 @@
+// node/rpc_methods: the job API methods of docs/protocol.md, turned from JSON into JobManager calls
+// and back. One table of methods; the IPC server calls dispatch() on the node's io thread.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "node/ipc_types.h"
+#include "node/job_manager.h"
+
+namespace donode::node {
+
+class RpcMethods {
+ public:
+  RpcMethods(JobManager& jobs, std::string node_name);
+  Reply dispatch(const Caller& caller, std::string_view method, const nlohmann::json& params);
+
+ private:
+  Reply set(const Caller& caller, const nlohmann::json& params);
+  Reply complete_begin(const Caller& caller, const nlohmann::json& params);
+  Reply complete_end(const Caller& caller, const nlohmann::json& params);
+
+  JobManager& jobs_;
+  std::string node_name_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+// The wire forms of protocol.md (also used by tests).
+nlohmann::json job_to_json(const JobRecord& job, std::uint32_t no_progress_timeout);
+nlohmann::json file_to_json(const FileRecord& file);
+nlohmann::json stats_to_json(const FileStats& stats);
+nlohmann::json error_to_json(const JobError& error);
+
+}  // namespace donode::node
