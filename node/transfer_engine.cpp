@@ -160,6 +160,7 @@ void TransferEngine::Core::start(const JobRecord& job, std::uint32_t index) {
   spec.fd = fd;
   if (file.bytes_total != kSizeUnknown) spec.known_size = file.bytes_total;
   spec.validator = file.validator;
+  spec.access_uid = job.owner_uid;
   const bool any_done =
       std::find(file.chunks_done.begin(), file.chunks_done.end(), true) != file.chunks_done.end();
   const bool backed =

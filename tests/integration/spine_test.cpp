@@ -296,3 +296,60 @@ TEST_F(Spine, OtherUserCannotSeeOrTouchTheJob) {
 }
 
 }  // namespace
+
+namespace {
+
+// file:// and absolute-path sources are read with the job owner's rights, not the node's (root):
+// nobody cannot have the node copy a file only root may read, but can copy a public one.
+TEST_F(Spine, LocalSourcesAreReadWithTheOwnersRights) {
+  fs::permissions(tmp.path(),
+                  fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  const fs::path shared = tmp.path() / "shared";
+  fs::create_directories(shared);
+  fs::permissions(shared, fs::perms::all);
+  write_random_file(shared / "secret.bin", 4096, 9);
+  fs::permissions(shared / "secret.bin", fs::perms::owner_read | fs::perms::owner_write);
+  write_random_file(shared / "public.bin", 4096, 10);
+  fs::permissions(shared / "public.bin",
+                  fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
+  start_node();
+  auto as_nobody = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                     "--clear-groups",   DOADMIN_BIN,     "--socket",
+                                     node->socket(),     "--json"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+  };
+  auto job_for = [&](const std::string& source, const fs::path& dest) {
+    const auto created = as_nobody({"create", "local"});
+    const auto j = nlohmann::json::parse(created.out, nullptr, false);
+    EXPECT_TRUE(j.is_object() && j.contains("id")) << created.out;
+    const std::string id = j.value("id", "");
+    EXPECT_EQ(as_nobody({"addfile", id, source, dest.string()}).status, 0);
+    EXPECT_EQ(as_nobody({"resume", id}).status, 0);
+    return id;
+  };
+  const std::string secret =
+      job_for("file://" + (shared / "secret.bin").string(), shared / "s.out");
+  const std::string pub = job_for((shared / "public.bin").string(), shared / "p.out");
+  ASSERT_TRUE(eventually(
+      [&] {
+        return as_nobody({"info", secret}).out.find("\"ERROR\"") != std::string::npos;
+      },
+      30s))
+      << as_nobody({"info", secret}).out;
+  const auto err = as_nobody({"geterror", secret});
+  EXPECT_NE(err.out.find("0x80070005"), std::string::npos) << err.out;  // E_ACCESSDENIED
+  ASSERT_TRUE(eventually(
+      [&] {
+        return as_nobody({"info", pub}).out.find("\"TRANSFERRED\"") != std::string::npos;
+      },
+      30s))
+      << as_nobody({"info", pub}).out;
+  EXPECT_EQ(as_nobody({"complete", pub}).status, 0);
+  EXPECT_TRUE(files_equal(shared / "public.bin", shared / "p.out"));
+  EXPECT_FALSE(fs::exists(shared / "s.out"));
+  as_nobody({"cancel", secret});
+}
+
+}  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <donode/wintypes.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
@@ -43,6 +44,9 @@ struct FetchSpec {
   std::string validator;  // ETag, else Last-Modified, as returned by the origin
   std::vector<bool> chunks_done;
   std::uint64_t max_bytes_per_second = 0;  // 0 = unlimited
+  // file:// and absolute-path sources are opened with this user's rights (the job's owner), not
+  // the node's: a client can only have the node read what it could read itself.
+  std::optional<uid_t> access_uid;
 };
 
 // Events, delivered on the worker thread in order per transfer.
