@@ -40,6 +40,8 @@ void check(const char* what, HRESULT hr) {
   if (FAILED(hr)) die(what, hr);
 }
 
+double g_complete_s = 0;  // the Complete() part of the last download
+
 // One download, create -> TRANSFERRED -> Complete; returns wall seconds.
 double timed_download(IBackgroundCopyManager* mgr, const std::wstring& url,
                       const std::wstring& dest) {
@@ -57,7 +59,9 @@ double timed_download(IBackgroundCopyManager* mgr, const std::wstring& url,
     if (st == BG_JOB_STATE_ERROR) die("transfer", E_FAIL);
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  const auto t1 = Clock::now();
   check("Complete", job->Complete());
+  g_complete_s = std::chrono::duration<double>(Clock::now() - t1).count();
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   job->Release();
   return secs;
@@ -113,9 +117,9 @@ int main(int argc, char** argv) {
   mgr->Release();
   CoUninitialize();
   std::printf(
-      "{\"download_s\":%.3f,\"progress_p50_us\":%.1f,\"progress_p99_us\":%.1f,"
+      "{\"download_s\":%.3f,\"complete_s\":%.3f,\"progress_p50_us\":%.1f,\"progress_p99_us\":%.1f,"
       "\"create_add_resume_p50_ms\":%.3f,\"create_add_resume_p99_ms\":%.3f}\n",
-      download_s, percentile(progress_us, 0.5), percentile(progress_us, 0.99),
+      download_s, g_complete_s, percentile(progress_us, 0.5), percentile(progress_us, 0.99),
       percentile(create_ms, 0.5), percentile(create_ms, 0.99));
   return 0;
 }

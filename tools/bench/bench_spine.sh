@@ -52,6 +52,7 @@ get() { sed -E "s/.*\"$1\":([0-9.]+).*/\\1/" <<<"$last_json"; }
 printf '%-44s %12s %12s\n' "figure (${size_mib} MiB, median of $runs)" "donode" "reference"
 printf '%-44s %12s %12s\n' "download wall time, s (create..Complete)" "$api_med" "$curl_med (curl -o)"
 printf '%-44s %12s %12s\n' "ratio donode / curl (target <= 1.10)" "$ratio" ""
+printf '%-44s %12s %12s\n' "  of which Complete (copy to destination), s" "$(get complete_s)" ""
 printf '%-44s %12s %12s\n' "GetProgress round trip p50 / p99, us" "$(get progress_p50_us) / $(get progress_p99_us)" "(p99 <= 200)"
 printf '%-44s %12s %12s\n' "CreateJob+AddFile+Resume p50 / p99, ms" "$(get create_add_resume_p50_ms) / $(get create_add_resume_p99_ms)" "(<= 5)"
 printf '%-44s %12s %12s\n' "node peak RSS, MB (VmHWM)" "$((rss_kb / 1024))" "(<= 64)"
