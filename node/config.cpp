@@ -7,6 +7,8 @@
 #include <sstream>
 #include <variant>
 
+#include "wire/errno_map.h"
+
 namespace donode::node {
 namespace {
 
@@ -207,10 +209,8 @@ Status load_settings_file(const std::string& path, Settings& settings) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;
-    const HRESULT hr = err == ENOENT   ? HRESULT_FILE_NOT_FOUND
-                       : err == EACCES ? E_ACCESSDENIED
-                                       : E_FAIL;
-    return {hr, "cannot read config file " + path + ": " + std::strerror(err)};
+    return {wire::hresult_from_errno(err),
+            "cannot read config file " + path + ": " + std::strerror(err)};
   }
   std::ostringstream text;
   text << in.rdbuf();

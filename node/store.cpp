@@ -10,10 +10,12 @@
 #include <limits>
 #include <system_error>
 
-#include "node/store_errno.h"
 #include "node/store_schema.h"
+#include "wire/errno_map.h"
 
 namespace donode::node {
+
+using wire::hresult_from_errno;
 
 using store_detail::prepare;
 using store_detail::sqlite_failure;

@@ -7,9 +7,11 @@
 #include <system_error>
 
 #include "node/store.h"
-#include "node/store_errno.h"
+#include "wire/errno_map.h"
 
 namespace donode::node::store_detail {
+
+using wire::hresult_from_errno;
 namespace {
 
 // kMigrations[v] brings a database from user_version v to v + 1, and says so itself (a PRAGMA

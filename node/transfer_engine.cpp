@@ -17,9 +17,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "node/store_errno.h"
+#include "wire/errno_map.h"
 
 namespace donode::node {
+
+using wire::hresult_from_errno;
 namespace {
 
 std::string errno_text(int err) {

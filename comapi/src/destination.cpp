@@ -10,8 +10,8 @@
 #include <cstring>
 #include <vector>
 
-#include "errno_map.h"
 #include "unique_fd.h"
+#include "wire/errno_map.h"
 
 namespace donode::comapi {
 namespace {
@@ -19,7 +19,7 @@ namespace {
 constexpr mode_t kFileMode = 0644;  // the kernel applies the caller's umask
 
 WriteResult failure(int err, const std::string& what) {
-  return {hresult_from_errno(err), what + ": " + std::strerror(err)};
+  return {wire::hresult_from_errno(err), what + ": " + std::strerror(err)};
 }
 
 std::string random_suffix() {
@@ -73,7 +73,9 @@ int copy_bytes(int src, int dst, std::uint64_t size, std::uint64_t& copied) {
 }
 
 // linkat() of an O_TMPFILE goes through /proc (AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH).
-bool proc_fd_usable() { return ::access("/proc/self/fd", X_OK) == 0; }
+bool proc_fd_usable() {
+  return ::access("/proc/self/fd", X_OK) == 0;
+}
 
 // Creates the temp file: an unnamed O_TMPFILE linked to a temp name after the copy, or a named
 // one at once. *tmp_name is set once a name exists in the directory.
@@ -125,7 +127,12 @@ WriteResult write_destination(int src, const std::string& local, std::uint64_t s
   const std::string dir_path = slash == 0 ? "/" : local.substr(0, slash);
   const std::string base = local.substr(slash + 1);
   UniqueFd dir(::open(dir_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!dir.valid()) return failure(errno, "opening the directory " + dir_path);
+  if (!dir.valid()) {
+    const int err = errno;
+    WriteResult r = failure(err, "opening the directory " + dir_path);
+    if (err == ENOENT) r.hr = HRESULT_PATH_NOT_FOUND;  // it is the directory that is missing
+    return r;
+  }
 
   bool unnamed = false;
   std::string tmp_name;

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "wire/errno_map.h"
+
 namespace donode::origin::detail {
 namespace {
 
@@ -128,36 +130,7 @@ ErrorInfo curl_error(int curl_code, const std::string& curl_message, const std::
   }
 }
 
-namespace {
-
-HRESULT hresult_from_errno(int err) {
-  switch (err) {
-    case ENOSPC:
-    case EDQUOT:
-      return HRESULT_DISK_FULL;
-    case EACCES:
-    case EPERM:
-      return E_ACCESSDENIED;
-    case ENOENT:
-      return HRESULT_FILE_NOT_FOUND;
-    case ENOTDIR:
-      return HRESULT_PATH_NOT_FOUND;
-    case EROFS:
-      return HRESULT_READ_ONLY_FS;
-    case ENAMETOOLONG:
-      return HRESULT_FILENAME_TOO_LONG;
-    case EBADF:
-    case EINVAL:
-    case EISDIR:
-      return E_INVALIDARG;
-    case ENOMEM:
-      return E_OUTOFMEMORY;
-    default:
-      return HRESULT_WRITE_FAULT;
-  }
-}
-
-}  // namespace
+using wire::hresult_from_errno;
 
 ErrorInfo local_write_error(int err, const std::string& what) {
   return make(hresult_from_errno(err), kContextLocalFile, what + ": " + std::strerror(err), false,

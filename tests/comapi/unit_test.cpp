@@ -15,11 +15,13 @@
 #include <string>
 
 #include "destination.h"
-#include "errno_map.h"
 #include "utf.h"
+#include "wire/errno_map.h"
 
 namespace donode::comapi {
 namespace {
+
+using wire::hresult_from_errno;
 
 TEST(Utf, ValidTextRoundTripsByteForByte) {
   const std::string utf8 =
@@ -46,10 +48,10 @@ TEST(ErrnoMap, MapsLocalFileErrors) {
   EXPECT_EQ(hresult_from_errno(EDQUOT), HRESULT_DISK_FULL);
   EXPECT_EQ(hresult_from_errno(EACCES), E_ACCESSDENIED);
   EXPECT_EQ(hresult_from_errno(EPERM), E_ACCESSDENIED);
-  EXPECT_EQ(hresult_from_errno(ENOENT), HRESULT_PATH_NOT_FOUND);
+  EXPECT_EQ(hresult_from_errno(ENOENT), HRESULT_FILE_NOT_FOUND);
   EXPECT_EQ(hresult_from_errno(EROFS), HRESULT_READ_ONLY_FS);
   EXPECT_EQ(hresult_from_errno(EIO), HRESULT_WRITE_FAULT);
-  EXPECT_EQ(hresult_from_errno(EISDIR), HRESULT_WRITE_FAULT);
+  EXPECT_EQ(hresult_from_errno(EISDIR), E_INVALIDARG);
 }
 
 class DestinationTest : public ::testing::Test {

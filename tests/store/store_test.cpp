@@ -406,7 +406,7 @@ TEST_F(StoreTest, AnUnopenablePathIsAClearError) {
   std::unique_ptr<Store> store;
   const std::string missing = dir_.path() + "/no/such/dir/jobs.db";
   Status st = Store::open(missing, store);
-  EXPECT_EQ(st.hresult, HRESULT_PATH_NOT_FOUND);
+  EXPECT_EQ(st.hresult, HRESULT_FILE_NOT_FOUND);  // ENOENT (wire::hresult_from_errno)
   EXPECT_NE(st.detail.find(missing), std::string::npos) << st.detail;
   EXPECT_FALSE(store);
   st = Store::open(dir_.path(), store);  // a directory
