@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -77,6 +78,44 @@ bool proc_fd_usable() {
   return ::access("/proc/self/fd", X_OK) == 0;
 }
 
+// The process umask, read without changing it (umask(2) would race with other threads).
+mode_t current_umask() {
+  std::FILE* f = std::fopen("/proc/self/status", "re");
+  unsigned mask = 022;
+  if (f) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f)) {
+      if (std::sscanf(line, "Umask: %o", &mask) == 1) break;
+    }
+    std::fclose(f);
+  }
+  return static_cast<mode_t>(mask);
+}
+
+int link_temp(int dir, int fd, const std::string& base, std::string& tmp_name);
+
+// Zero-copy Complete: when the node handed over its cached file (the descriptor's inode is ours
+// and complete), give it a temp name in the destination directory with the caller's rights and
+// our usual mode. Any failure (another filesystem, another owner) leaves the copy to do.
+bool adopt_source(int dir, int src, std::uint64_t size, const std::string& base,
+                  std::string& tmp_name) {
+  struct stat st {};
+  if (::fstat(src, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() ||
+      static_cast<std::uint64_t>(st.st_size) != size || !proc_fd_usable()) {
+    return false;
+  }
+  if (link_temp(dir, src, base, tmp_name) != 0) {
+    tmp_name.clear();
+    return false;
+  }
+  if (::fchmod(src, kFileMode & ~current_umask()) != 0) {
+    ::unlinkat(dir, tmp_name.c_str(), 0);
+    tmp_name.clear();
+    return false;
+  }
+  return true;
+}
+
 // Creates the temp file: an unnamed O_TMPFILE linked to a temp name after the copy, or a named
 // one at once. *tmp_name is set once a name exists in the directory.
 int open_temp(int dir, const std::string& base, bool& unnamed, std::string& tmp_name,
@@ -137,6 +176,16 @@ WriteResult write_destination(int src, const std::string& local, std::uint64_t s
   bool unnamed = false;
   std::string tmp_name;
   UniqueFd tmp;
+  if (adopt_source(dir.get(), src, size, base, tmp_name)) {
+    WriteResult result;
+    if (::fdatasync(src) != 0) {
+      result = failure(errno, "flushing " + local);
+    } else if (::renameat(dir.get(), tmp_name.c_str(), dir.get(), base.c_str()) != 0) {
+      result = failure(errno, "renaming the temporary file to " + local);
+    }
+    if (FAILED(result.hr)) ::unlinkat(dir.get(), tmp_name.c_str(), 0);
+    return result;
+  }
   if (const int err = open_temp(dir.get(), base, unnamed, tmp_name, tmp)) {
     return failure(err, "creating a temporary file in " + dir_path);
   }

@@ -89,6 +89,37 @@ TEST_F(DestinationTest, ReplacesTheFinalNameWithTheWholeFile) {
   EXPECT_EQ(read_all(local), std::string(100000, 'x') + "end");
 }
 
+// A source the caller owns (the node handed its cached file over) is linked, not copied; one
+// owned by someone else is copied. Either way the content arrives under the final name.
+TEST_F(DestinationTest, AdoptsAnOwnedSourceAndCopiesAnotherUsers) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the second source another owner";
+  const std::string cache = dir_ + "/cache";
+  ASSERT_EQ(::mkdir(cache.c_str(), 0700), 0);
+  auto source = [&](const std::string& name, uid_t owner) {
+    const std::string p = cache + "/" + name;
+    std::ofstream(p, std::ios::binary) << "content of " << name;
+    EXPECT_EQ(::chown(p.c_str(), owner, owner), 0);
+    return ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  };
+  const int mine = source("mine", ::geteuid());
+  const int theirs = source("theirs", 65534);
+  struct stat src_st {
+  }, out_st{};
+  ASSERT_EQ(write_destination(mine, dir_ + "/a.out", 15).hr, S_OK);
+  ASSERT_EQ(::fstat(mine, &src_st), 0);
+  ASSERT_EQ(::stat((dir_ + "/a.out").c_str(), &out_st), 0);
+  EXPECT_EQ(out_st.st_ino, src_st.st_ino);  // linked: no byte copied
+  EXPECT_EQ(read_all(dir_ + "/a.out"), "content of mine");
+  ASSERT_EQ(write_destination(theirs, dir_ + "/b.out", 17).hr, S_OK);
+  ASSERT_EQ(::fstat(theirs, &src_st), 0);
+  ASSERT_EQ(::stat((dir_ + "/b.out").c_str(), &out_st), 0);
+  EXPECT_NE(out_st.st_ino, src_st.st_ino);  // copied
+  EXPECT_EQ(out_st.st_uid, ::geteuid());
+  EXPECT_EQ(read_all(dir_ + "/b.out"), "content of theirs");
+  ::close(mine);
+  ::close(theirs);
+}
+
 TEST_F(DestinationTest, AShortSourceLeavesTheOldFileAndNoTemp) {
   const std::string local = dir_ + "/out.bin";
   std::ofstream(local) << "old";
