@@ -15,24 +15,14 @@ if [[ "${1:-}" != "--inside" ]]; then
 fi
 shift
 size_mib=${1:-64}
-. "$top/scripts/lib/nginx.sh"
-ip link set lo up
-work=$(mktemp -d /var/tmp/donode-demo-XXXXXX)
-cleanup() {
-  [[ -n "${node_pid:-}" ]] && kill "$node_pid" 2>/dev/null || true
-  [[ -n "${NGINX_PID:-}" ]] && kill "$NGINX_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$top/scripts/lib/loopback.sh"
+begin_scratch demo
+work=$WORK
 mkdir -p "$work/www" "$work/downloads"
 echo "demo: making a ${size_mib} MiB file on a loopback nginx origin"
 head -c "$((size_mib << 20))" /dev/urandom >"$work/www/update.bin"
 start_nginx "$work/nginx" "$work/www" 8080
-"$top/build/node/donode" --socket "$work/donode.sock" --state-dir "$work/state" \
-  >"$work/donode.log" 2>&1 &
-node_pid=$!
-for _ in $(seq 100); do [[ -S "$work/donode.sock" ]] && break; sleep 0.05; done
+start_donode "$top/build/node/donode"
 doadmin() { "$top/build/tools/doadmin/doadmin" --socket "$work/donode.sock" "$@"; }
 
 echo "demo: downloading http://127.0.0.1:8080/update.bin through the node"

@@ -43,6 +43,14 @@ class Spine : public ::testing::Test {
     }
   }
   std::string node_log() { return node ? read_file(node->log()) : ""; }
+  // doadmin --json as a second Unix user (nobody, 65534), against this test's node.
+  CommandResult as_nobody(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                     "--clear-groups",   DOADMIN_BIN,     "--socket",
+                                     node->socket(),     "--json"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+  }
 
   TempDir tmp;
   fs::path www, out;
@@ -253,13 +261,6 @@ TEST_F(Spine, OtherUserCannotSeeOrTouchTheJob) {
            id.Data4[6], id.Data4[7]);
   std::string guid;
   for (const wchar_t* c = buf; *c; ++c) guid += static_cast<char>(*c);
-  auto as_nobody = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-                                     "--clear-groups",   DOADMIN_BIN,     "--socket",
-                                     node->socket(),     "--json"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv);
-  };
   const auto list = as_nobody({"list"});
   EXPECT_EQ(list.status, 0) << list.out;
   EXPECT_EQ(list.out.find(guid.substr(1, 8)), std::string::npos) << list.out;
@@ -313,13 +314,6 @@ TEST_F(Spine, LocalSourcesAreReadWithTheOwnersRights) {
   fs::permissions(shared / "public.bin",
                   fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
   start_node();
-  auto as_nobody = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-                                     "--clear-groups",   DOADMIN_BIN,     "--socket",
-                                     node->socket(),     "--json"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv);
-  };
   auto job_for = [&](const std::string& source, const fs::path& dest) {
     const auto created = as_nobody({"create", "local"});
     const auto j = nlohmann::json::parse(created.out, nullptr, false);

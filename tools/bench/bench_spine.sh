@@ -11,26 +11,17 @@ size_mib=${1:-1024}
 runs=${2:-3}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${DONODE_BUILD:-$top/build}
-. "$top/scripts/lib/nginx.sh"
-ip link set lo up
-work=$(mktemp -d /var/tmp/donode-bench-XXXXXX)
-cleanup() {
-  [[ -n "${node_pid:-}" ]] && kill "$node_pid" 2>/dev/null || true
-  [[ -n "${NGINX_PID:-}" ]] && kill "$NGINX_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$top/scripts/lib/loopback.sh"
+begin_scratch bench
+work=$WORK
 mkdir -p "$work/www" "$work/out"
 head -c "$((size_mib << 20))" /dev/urandom >"$work/www/file.bin"
 port=18080
 start_nginx "$work/nginx" "$work/www" "$port"
 url="http://127.0.0.1:$port/file.bin"
 
-"$bin/node/donode" --socket "$work/node.sock" --state-dir "$work/state" >"$work/node.log" 2>&1 &
-node_pid=$!
-for _ in $(seq 100); do [[ -S "$work/node.sock" ]] && break; sleep 0.05; done
-export DONODE_SOCKET=$work/node.sock
+start_donode "$bin/node/donode"
+export DONODE_SOCKET=$work/donode.sock
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 curl_times=() api_times=()
@@ -44,7 +35,7 @@ for i in $(seq "$runs"); do
   api_times+=("$(sed -E 's/.*"download_s":([0-9.]+).*/\1/' <<<"$json")")
   last_json=$json
 done
-rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$node_pid/status")
+rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$NODE_PID/status")
 curl_med=$(printf '%s\n' "${curl_times[@]}" | median)
 api_med=$(printf '%s\n' "${api_times[@]}" | median)
 ratio=$(awk -v a="$api_med" -v c="$curl_med" 'BEGIN {printf "%.3f", a / c}')
