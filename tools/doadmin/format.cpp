@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "wire/protocol.h"
+
 namespace doadmin {
 namespace {
 
@@ -174,44 +176,13 @@ std::optional<std::string> iso8601_utc(std::uint64_t ticks) {
   return std::string(buf);
 }
 
+// The node's own GUID text form (wire/protocol), so doadmin prints what the node logs.
 std::string format_guid(const GUID& g) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}",
-                static_cast<unsigned>(g.Data1), g.Data2, g.Data3, g.Data4[0], g.Data4[1],
-                g.Data4[2], g.Data4[3], g.Data4[4], g.Data4[5], g.Data4[6], g.Data4[7]);
-  return buf;
+  return donode::wire::guid_to_string(g);
 }
-
-namespace {
-
-// Parses exactly `digits` hex digits at text[pos].
-template <typename T>
-bool hex_field(std::string_view text, std::size_t pos, std::size_t digits, T& out) {
-  if (pos + digits > text.size()) return false;
-  std::uint64_t value = 0;
-  const char* first = text.data() + pos;
-  auto [ptr, ec] = std::from_chars(first, first + digits, value, 16);
-  if (ec != std::errc() || ptr != first + digits) return false;
-  out = static_cast<T>(value);
-  return true;
-}
-
-}  // namespace
 
 std::optional<GUID> parse_guid(std::string_view text) {
-  if (text.size() == 38 && text.front() == '{' && text.back() == '}') text = text.substr(1, 36);
-  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-')
-    return std::nullopt;
-  // from_chars accepts no sign, but guard anyway: only hex digits and the four dashes.
-  for (std::size_t i = 0; i < text.size(); ++i)
-    if (text[i] != '-' && !std::isxdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
-  GUID g{};
-  bool ok = hex_field(text, 0, 8, g.Data1) && hex_field(text, 9, 4, g.Data2) &&
-            hex_field(text, 14, 4, g.Data3) && hex_field(text, 19, 2, g.Data4[0]) &&
-            hex_field(text, 21, 2, g.Data4[1]);
-  for (std::size_t i = 0; ok && i < 6; ++i) ok = hex_field(text, 24 + 2 * i, 2, g.Data4[2 + i]);
-  if (!ok) return std::nullopt;
-  return g;
+  return donode::wire::guid_from_string(text);
 }
 
 std::optional<std::uint32_t> uid_from_owner_sid(std::string_view sid) {
