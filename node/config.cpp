@@ -102,12 +102,56 @@ const Spec kSpecs[] = {
      kU64Max,
      {},
      "background download cap, bytes/s (0 = unlimited)"},
+    {"origin_chunk_size",
+     &Settings::origin_chunk_size,
+     64 * 1024,
+     256ull << 20,
+     {},
+     "bytes per ranged GET from the origin (the unit of resume)"},
+    {"origin_connections_per_file",
+     &Settings::origin_connections_per_file,
+     1,
+     32,
+     {},
+     "parallel ranged GETs per file"},
+    {"origin_retries_per_request",
+     &Settings::origin_retries_per_request,
+     0,
+     100,
+     {},
+     "retries of a failing origin request inside the transfer"},
+    {"origin_low_speed_time_s",
+     &Settings::origin_low_speed_time_s,
+     1,
+     3600,
+     {},
+     "seconds without a byte before an origin request is retried"},
+    {"origin_connect_timeout_ms",
+     &Settings::origin_connect_timeout_ms,
+     100,
+     600000,
+     {},
+     "origin connect timeout, ms"},
     {"socket_path", &Settings::socket_path, 0, 0, TextKind::path, "the node's Unix socket"},
     {"state_dir", &Settings::state_dir, 0, 0, TextKind::path, "directory of the job store"},
     {"cache_dir", &Settings::cache_dir, 0, 0, TextKind::path, "directory of cached content"},
     {"log_level", &Settings::log_level, 0, 0, TextKind::log_level,
      "trace, debug, info, warn, error, critical or off"},
 };
+
+}  // namespace
+
+origin::Settings origin_settings(const Settings& s) {
+  origin::Settings o;
+  o.chunk_size = s.origin_chunk_size;
+  o.max_connections_per_file = static_cast<int>(s.origin_connections_per_file);
+  o.retries_per_request = static_cast<int>(s.origin_retries_per_request);
+  o.low_speed_time_s = static_cast<int>(s.origin_low_speed_time_s);
+  o.connect_timeout_ms = static_cast<int>(s.origin_connect_timeout_ms);
+  return o;
+}
+
+namespace {
 
 Status invalid(std::string detail) {
   return {E_INVALIDARG, std::move(detail)};

@@ -9,6 +9,7 @@
 
 #include "node/job.h"
 #include "node/ports.h"
+#include "origin/fetcher.h"
 #include "wire/protocol.h"
 
 namespace donode::node {
@@ -40,6 +41,18 @@ struct Settings {
   // of the class; 0 = unlimited.
   std::uint64_t max_foreground_bandwidth = 0;
   std::uint64_t max_background_bandwidth = 0;
+  // The origin fetcher (origin/fetcher.h keeps the defaults): bytes per ranged GET, which is also
+  // the unit of resume; parallel GETs per file; retries of a failing request inside the transfer;
+  // seconds without a byte before a request is dropped and retried; connect timeout.
+  std::uint64_t origin_chunk_size = origin::Settings{}.chunk_size;
+  std::uint32_t origin_connections_per_file =
+      static_cast<std::uint32_t>(origin::Settings{}.max_connections_per_file);
+  std::uint32_t origin_retries_per_request =
+      static_cast<std::uint32_t>(origin::Settings{}.retries_per_request);
+  std::uint32_t origin_low_speed_time_s =
+      static_cast<std::uint32_t>(origin::Settings{}.low_speed_time_s);
+  std::uint32_t origin_connect_timeout_ms =
+      static_cast<std::uint32_t>(origin::Settings{}.connect_timeout_ms);
   // Where the daemon lives.
   std::string socket_path = wire::kDefaultSocketPath;
   std::string state_dir = "/var/lib/donode";    // the job store
@@ -52,6 +65,9 @@ struct SettingInfo {
   std::string value;
   std::string description;
 };
+
+// The origin fetcher's part of the settings.
+origin::Settings origin_settings(const Settings& settings);
 
 // Every setting, in table order, with its current value as text.
 std::vector<SettingInfo> describe_settings(const Settings& settings);

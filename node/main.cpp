@@ -71,11 +71,6 @@ struct IpcEventSink final : EventSink {
   }
 };
 
-// The origin fetcher's settings. TODO(config): expose chunk size and connections in Settings.
-donode::origin::Settings origin_settings(const Settings&) {
-  return {};
-}
-
 struct Options {
   Settings settings;
   bool cache_dir_given = false;

@@ -11,4 +11,6 @@ add_library(donode_manager STATIC
   ${CMAKE_CURRENT_LIST_DIR}/job_manager_transfer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/scheduler.cpp
   ${CMAKE_CURRENT_LIST_DIR}/system_clock.cpp)
+# origin/fetcher.h only for origin::Settings (plain values); the fetcher itself is not linked here.
+target_include_directories(donode_manager PUBLIC ${PROJECT_SOURCE_DIR}/origin/include)
 target_link_libraries(donode_manager PUBLIC donode_model spdlog::spdlog)

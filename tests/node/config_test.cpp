@@ -80,11 +80,21 @@ TEST(Settings, TableListsEverySettingAndRoundTrips) {
     Settings copy = s;
     EXPECT_TRUE(set_setting(copy, info.name, info.value).ok()) << info.name;
   }
-  EXPECT_EQ(all.size(), 19u);
+  EXPECT_EQ(all.size(), 24u);
   EXPECT_TRUE(names.count("time_slice_s"));
   ASSERT_TRUE(set_setting(s, "time_slice_s", "45").ok());
   EXPECT_EQ(s.time_slice_s, 45u);
   EXPECT_EQ(set_setting(s, "nope", "1").hresult, E_INVALIDARG);
+}
+
+TEST(Settings, OriginSettingsReachTheFetcher) {
+  Settings s;
+  EXPECT_EQ(origin_settings(s).chunk_size, origin::Settings{}.chunk_size);
+  ASSERT_TRUE(set_setting(s, "origin_chunk_size", "1048576").ok());
+  ASSERT_TRUE(set_setting(s, "origin_connections_per_file", "2").ok());
+  EXPECT_EQ(origin_settings(s).chunk_size, 1048576u);
+  EXPECT_EQ(origin_settings(s).max_connections_per_file, 2);
+  EXPECT_EQ(set_setting(s, "origin_chunk_size", "100").hresult, E_INVALIDARG);  // under 64 KiB
 }
 
 TEST(Settings, LoadsAFileAndReportsAMissingOne) {
