@@ -10,6 +10,7 @@
 
 #include "api_client.h"
 #include "harness.h"
+#include "wire/protocol.h"
 
 using namespace donode::testing;
 using namespace std::chrono_literals;
@@ -255,12 +256,7 @@ TEST_F(Spine, OtherUserCannotSeeOrTouchTheJob) {
   add_job(origin->url("h.bin"), out / "h.bin", job, false);
   GUID id{};
   ASSERT_EQ(job->GetId(&id), S_OK);
-  wchar_t buf[64];
-  swprintf(buf, 64, L"{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}", id.Data1, id.Data2,
-           id.Data3, id.Data4[0], id.Data4[1], id.Data4[2], id.Data4[3], id.Data4[4], id.Data4[5],
-           id.Data4[6], id.Data4[7]);
-  std::string guid;
-  for (const wchar_t* c = buf; *c; ++c) guid += static_cast<char>(*c);
+  const std::string guid = donode::wire::guid_to_string(id);
   const auto list = as_nobody({"list"});
   EXPECT_EQ(list.status, 0) << list.out;
   EXPECT_EQ(list.out.find(guid.substr(1, 8)), std::string::npos) << list.out;
