@@ -149,6 +149,28 @@ ErrorInfo invalid_response(const std::string& what, const std::string& url) {
   return make(BG_E_INVALID_SERVER_RESPONSE, kContextRemoteFile, what + " (" + url + ")", true);
 }
 
+ErrorInfo size_mismatch(std::uint64_t expected, std::uint64_t origin_size, const std::string& url,
+                        const std::string& protocol) {
+  return make(BG_E_REMOTE_FILE_CHANGED, kContextRemoteFile,
+              "the origin's copy is " + std::to_string(origin_size) + " bytes long, the content " +
+                  std::to_string(expected) + " bytes (" + url + ")",
+              false, protocol);
+}
+
+ErrorInfo ranges_unusable(const std::string& why, const std::string& url) {
+  return make(
+      BG_E_INSUFFICIENT_RANGE_SUPPORT, kContextRemoteFile,
+      "the origin does not serve exact byte ranges, which pieces need: " + why + " (" + url + ")",
+      false);
+}
+
+ErrorInfo too_large(std::uint64_t max_bytes, const std::string& url, const std::string& protocol) {
+  return make(BG_E_TOO_LARGE, kContextRemoteFile,
+              "the document is larger than the " + std::to_string(max_bytes) + " bytes accepted (" +
+                  url + ")",
+              false, protocol);
+}
+
 ErrorInfo remote_file_changed(const std::string& url, const std::string& protocol) {
   return make(BG_E_REMOTE_FILE_CHANGED, kContextRemoteFile,
               "the origin's copy kept changing during the transfer (" + url + ")", true, protocol);

@@ -4,6 +4,7 @@
 
 #include <donode/wintypes.h>
 
+#include <cstdint>
 #include <string>
 
 namespace donode::origin::detail {
@@ -33,6 +34,14 @@ struct ErrorInfo {
 [[nodiscard]] ErrorInfo local_source_error(int err, const std::string& path);
 // The origin's answer broke the protocol (wrong range, more bytes than asked...).
 [[nodiscard]] ErrorInfo invalid_response(const std::string& what, const std::string& url);
+// The origin's copy is not as long as the content the caller knows (piece mode).
+[[nodiscard]] ErrorInfo size_mismatch(std::uint64_t expected, std::uint64_t origin_size,
+                                      const std::string& url, const std::string& protocol);
+// The origin does not serve exact byte ranges (ignores Range, misstates or overruns it).
+[[nodiscard]] ErrorInfo ranges_unusable(const std::string& why, const std::string& url);
+// A document is longer than the caller accepts.
+[[nodiscard]] ErrorInfo too_large(std::uint64_t max_bytes, const std::string& url,
+                                  const std::string& protocol);
 // The origin's copy changed too often during one transfer.
 [[nodiscard]] ErrorInfo remote_file_changed(const std::string& url, const std::string& protocol);
 

@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,8 +16,11 @@
 #include <thread>
 #include <variant>
 
+#include "document_transfer.h"
 #include "http_transfer.h"
 #include "local_copy.h"
+#include "local_pieces.h"
+#include "piece_transfer.h"
 #include "source_url.h"
 #include "transfer.h"
 
@@ -30,7 +34,11 @@ using detail::Transfer;
 
 struct StartCommand {
   TransferId id;
-  FetchSpec spec;
+  std::variant<FetchSpec, PieceFetchSpec, DocumentSpec> spec;
+};
+struct PieceCommand {
+  TransferId id;
+  std::uint64_t piece;
 };
 struct StopCommand {
   TransferId id;
@@ -41,7 +49,7 @@ struct RateCommand {
   std::uint64_t bytes_per_second;
 };
 struct QuitCommand {};
-using Command = std::variant<StartCommand, StopCommand, RateCommand, QuitCommand>;
+using Command = std::variant<StartCommand, StopCommand, RateCommand, PieceCommand, QuitCommand>;
 
 // A transfer refused before it began (bad URL, unusable descriptor): it only reports why.
 class RejectedTransfer final : public Transfer {
@@ -103,6 +111,10 @@ struct Fetcher::Impl {
   void run();
   bool run_commands();
   void start_transfer(StartCommand& command);
+  std::unique_ptr<Transfer> make_transfer(TransferId id, FetchSpec& spec);
+  std::unique_ptr<Transfer> make_transfer(TransferId id, PieceFetchSpec& spec);
+  std::unique_ptr<Transfer> make_transfer(TransferId id, DocumentSpec& spec);
+  void fetch_piece(const PieceCommand& command);
   void stop_transfer(TransferId id);
   void dispatch_done();
   void deliver_events();
@@ -156,6 +168,8 @@ bool Fetcher::Impl::run_commands() {
     } else if (auto* rate = std::get_if<RateCommand>(&command)) {
       if (auto it = transfers.find(rate->id); it != transfers.end())
         it->second->set_rate_limit(rate->bytes_per_second);
+    } else if (auto* piece = std::get_if<PieceCommand>(&command)) {
+      fetch_piece(*piece);
     } else {
       quit = true;
     }
@@ -166,22 +180,56 @@ bool Fetcher::Impl::run_commands() {
 
 void Fetcher::Impl::start_transfer(StartCommand& command) {
   const TransferId id = command.id;
-  std::unique_ptr<Transfer> transfer;
-  const detail::SourceOrError source = detail::classify_source(command.spec.url);
-  if (!source.source) {
-    transfer = std::make_unique<RejectedTransfer>(id, events, source.error);
-  } else if (auto bad_fd = check_destination(command.spec.fd)) {
-    transfer = std::make_unique<RejectedTransfer>(id, events, *bad_fd);
-  } else if (source.source->kind == detail::SourceKind::local) {
-    transfer = std::make_unique<detail::LocalCopy>(id, events, settings, std::move(command.spec),
-                                                   source.source->target);
-  } else {
-    transfer = std::make_unique<detail::HttpTransfer>(
-        id, events, settings, multi, std::move(command.spec), source.source->display);
-  }
+  std::unique_ptr<Transfer> transfer =
+      std::visit([&](auto& spec) { return make_transfer(id, spec); }, command.spec);
   Transfer& ref = *transfer;
   transfers.emplace(id, std::move(transfer));
   ref.begin(Clock::now());
+}
+
+std::unique_ptr<Transfer> Fetcher::Impl::make_transfer(TransferId id, FetchSpec& spec) {
+  const detail::SourceOrError source = detail::classify_source(spec.url);
+  if (!source.source) return std::make_unique<RejectedTransfer>(id, events, source.error);
+  if (auto bad_fd = check_destination(spec.fd))
+    return std::make_unique<RejectedTransfer>(id, events, *bad_fd);
+  if (source.source->kind == detail::SourceKind::local)
+    return std::make_unique<detail::LocalCopy>(id, events, settings, std::move(spec),
+                                               source.source->target);
+  return std::make_unique<detail::HttpTransfer>(id, events, settings, multi, std::move(spec),
+                                                source.source->display);
+}
+
+std::unique_ptr<Transfer> Fetcher::Impl::make_transfer(TransferId id, PieceFetchSpec& spec) {
+  const detail::SourceOrError source = detail::classify_source(spec.url);
+  if (!source.source) return std::make_unique<RejectedTransfer>(id, events, source.error);
+  if (spec.piece_size == 0)
+    return std::make_unique<RejectedTransfer>(
+        id, events,
+        ErrorInfo{E_INVALIDARG, detail::kContextRemoteFile, "http",
+                  "piece size 0 for " + source.source->display, false});
+  if (source.source->kind == detail::SourceKind::local)
+    return std::make_unique<detail::LocalPieces>(id, events, std::move(spec),
+                                                 source.source->target);
+  return std::make_unique<detail::PieceTransfer>(id, events, settings, multi, std::move(spec),
+                                                 source.source->display);
+}
+
+std::unique_ptr<Transfer> Fetcher::Impl::make_transfer(TransferId id, DocumentSpec& spec) {
+  const detail::SourceOrError source = detail::classify_source(spec.url);
+  if (!source.source) return std::make_unique<RejectedTransfer>(id, events, source.error);
+  if (source.source->kind == detail::SourceKind::local)
+    return std::make_unique<detail::LocalDocument>(id, events, std::move(spec),
+                                                   source.source->target);
+  return std::make_unique<detail::HttpDocument>(id, events, settings, multi, std::move(spec),
+                                                source.source->display);
+}
+
+void Fetcher::Impl::fetch_piece(const PieceCommand& command) {
+  const auto it = transfers.find(command.id);
+  if (it == transfers.end()) return;  // stopped or ended meanwhile: nothing to fetch for
+  if (!it->second->fetch_piece(command.piece))
+    spdlog::warn("origin: fetch_piece({}, {}) for a transfer that is not in piece mode: ignored",
+                 command.id, command.piece);
 }
 
 void Fetcher::Impl::stop_transfer(TransferId id) {
@@ -246,6 +294,22 @@ Fetcher::Fetcher(Settings settings, EventHandler on_event)
 Fetcher::~Fetcher() = default;
 
 TransferId Fetcher::start(FetchSpec spec) {
+  const TransferId id = impl_->next_id.fetch_add(1);
+  impl_->post(StartCommand{id, std::move(spec)});
+  return id;
+}
+
+TransferId Fetcher::start_pieces(PieceFetchSpec spec) {
+  const TransferId id = impl_->next_id.fetch_add(1);
+  impl_->post(StartCommand{id, std::move(spec)});
+  return id;
+}
+
+void Fetcher::fetch_piece(TransferId id, std::uint64_t piece) {
+  impl_->post(PieceCommand{id, piece});
+}
+
+TransferId Fetcher::fetch_document(DocumentSpec spec) {
   const TransferId id = impl_->next_id.fetch_add(1);
   impl_->post(StartCommand{id, std::move(spec)});
   return id;

@@ -20,9 +20,13 @@ std::optional<Clock::time_point> Transfer::progress_due() const {
 }
 
 void Transfer::emit_finished() {
+  emit_final(Finished{});
+}
+
+void Transfer::emit_final(Event event) {
   if (ended_) return;
   flush_progress();
-  emit(Finished{});
+  emit(std::move(event));
   ended_ = true;
 }
 

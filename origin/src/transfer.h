@@ -33,9 +33,11 @@ class Transfer {
   [[nodiscard]] virtual std::optional<Clock::time_point> next_wakeup() const = 0;
   virtual void set_rate_limit(std::uint64_t bytes_per_second) = 0;
   [[nodiscard]] virtual int connections() const { return 0; }
+  // Piece mode only: queues one piece. False: this transfer has no pieces.
+  virtual bool fetch_piece(std::uint64_t /*piece*/) { return false; }
 
   [[nodiscard]] TransferId id() const { return id_; }
-  // Finished or Failed was queued: the worker drops the transfer after delivering it.
+  // Finished, Document or Failed was queued: the worker drops the transfer after delivering it.
   [[nodiscard]] bool ended() const { return ended_; }
 
  protected:
@@ -51,6 +53,8 @@ class Transfer {
   [[nodiscard]] std::optional<Clock::time_point> progress_due() const;
   void emit_finished();
   void emit_failed(const ErrorInfo& error);
+  // Queues the transfer's last event (Finished, Document...): the worker then drops it.
+  void emit_final(Event event);
 
   static constexpr std::chrono::milliseconds kProgressInterval{50};
 

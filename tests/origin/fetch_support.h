@@ -33,10 +33,18 @@ class EventLog {
     events_.emplace_back(id, std::move(e));
     cv_.notify_all();
   }
-  // Waits until the transfer ended (Finished or Failed). False after `timeout`.
+  // Waits until the transfer ended (Finished, Document or Failed). False after `timeout`.
   bool wait_end(TransferId id, std::chrono::milliseconds timeout = 120s) {
     std::unique_lock lock(mutex_);
     return cv_.wait_for(lock, timeout, [&] { return ended_locked(id); });
+  }
+  // Waits until `n` events of type T came for the transfer; false if it ended first or after
+  // `timeout`.
+  template <typename T>
+  bool wait_count(TransferId id, std::size_t n, std::chrono::milliseconds timeout = 120s) {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, timeout, [&] { return count_locked<T>(id) >= n || ended_locked(id); });
+    return count_locked<T>(id) >= n;
   }
   template <typename T>
   bool wait_for(TransferId id, std::chrono::milliseconds timeout = 120s) {
@@ -64,9 +72,17 @@ class EventLog {
  private:
   bool ended_locked(TransferId id) {
     for (auto& [tid, e] : events_)
-      if (tid == id && (std::holds_alternative<Finished>(e) || std::holds_alternative<Failed>(e)))
+      if (tid == id && (std::holds_alternative<Finished>(e) || std::holds_alternative<Failed>(e) ||
+                        std::holds_alternative<Document>(e)))
         return true;
     return false;
+  }
+  template <typename T>
+  std::size_t count_locked(TransferId id) {
+    std::size_t n = 0;
+    for (auto& [tid, e] : events_)
+      if (tid == id && std::holds_alternative<T>(e)) ++n;
+    return n;
   }
   template <typename T>
   std::vector<T> of_locked(TransferId id) {

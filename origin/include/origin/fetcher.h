@@ -1,6 +1,7 @@
 // origin/fetcher: downloads files from their origin (HTTP(S) with libcurl's multi interface,
-// file:// and absolute paths by local copy) into descriptors the node owns, chunk by chunk.
-// Only origin/ includes curl. One worker thread runs every transfer; events come out on it.
+// file:// and absolute paths by local copy): into descriptors chunk by chunk, pieces into memory
+// on demand, or small documents whole. Only origin/ includes curl. One worker thread runs every
+// transfer; events come out on it.
 #pragma once
 
 #include <donode/wintypes.h>
@@ -49,6 +50,27 @@ struct FetchSpec {
   std::optional<uid_t> access_uid;
 };
 
+// Piece mode: the origin serves pieces of a file whose size the caller already knows (from the
+// swarm's metadata); each piece is fetched when asked for and handed over in memory. The bytes
+// are not verified here (the swarm checks their hash), but they always come from the right
+// offset: a reply that does not prove its range ends the transfer (REMOTE_FILE).
+struct PieceFetchSpec {
+  std::string url;  // http://, https://, file://, or an absolute path
+  std::uint64_t size = 0;
+  std::uint64_t piece_size = 0;  // > 0; piece i is [i * piece_size, min(size, (i+1) * piece_size))
+  std::optional<uid_t> access_uid;         // as FetchSpec::access_uid
+  std::uint64_t max_bytes_per_second = 0;  // 0 = unlimited (HTTP only, as for chunk mode)
+  int max_connections = 0;                 // 0: Settings::max_connections_per_file
+};
+
+// Document mode: one small file fetched whole into memory (a .torrent, a manifest).
+struct DocumentSpec {
+  std::string url;  // http://, https://, file://, or an absolute path
+  // A 2xx body longer than this fails the transfer; other statuses' bodies are cut to it.
+  std::size_t max_bytes = 16 << 20;
+  std::optional<uid_t> access_uid;  // as FetchSpec::access_uid
+};
+
 // Events, delivered on the worker thread in order per transfer.
 struct SizeKnown {
   std::uint64_t size;
@@ -68,14 +90,23 @@ struct Retrying {  // a request failed and is retried inside the transfer
   std::string detail;
 };
 struct Finished {};  // every chunk is in the fd
+struct PieceData {   // piece mode: one asked piece, exactly its bytes as the origin sent them
+  std::uint64_t index;
+  std::vector<char> bytes;
+};
+struct Document {  // document mode: the final reply (after redirects); the transfer then ends
+  long status;     // HTTP status; file:// gives 200, or 404 when the file does not exist
+  std::vector<char> body;
+};
 struct Failed {
   HRESULT hresult;
-  int context;       // BG_ERROR_CONTEXT value (REMOTE_FILE, LOCAL_FILE, GENERAL_TRANSPORT)
+  int context;           // BG_ERROR_CONTEXT value (REMOTE_FILE, LOCAL_FILE, GENERAL_TRANSPORT)
   std::string protocol;  // "http" or "file"
   std::string detail;    // English, e.g. "HTTP 404 Not Found from http://host/path"
   bool transient;        // true: worth retrying later (5xx, reset, timeout)
 };
-using Event = std::variant<SizeKnown, ChunkDone, Progress, Retrying, Finished, Failed>;
+using Event =
+    std::variant<SizeKnown, ChunkDone, Progress, Retrying, Finished, Failed, PieceData, Document>;
 using EventHandler = std::function<void(TransferId, Event)>;
 
 class Fetcher {
@@ -87,6 +118,21 @@ class Fetcher {
 
   // Starts a transfer; events follow on the worker thread. Never blocks on the network.
   TransferId start(FetchSpec spec);
+  // Starts a piece mode transfer. It fetches nothing until asked, never emits Finished and lives
+  // until stop() or Failed: an origin whose size is not spec.size (REMOTE_FILE, not transient),
+  // an HTTP error, a reply that ignores or misstates Range (REMOTE_FILE), or a request still
+  // failing after Settings::retries_per_request retries (Retrying events before). Progress
+  // counts bytes as they arrive (a partial piece fetched again after a change of the origin's
+  // copy counts twice).
+  TransferId start_pieces(PieceFetchSpec spec);
+  // Asks for one piece: a PieceData event follows. A piece already asked for and not yet
+  // delivered is not asked twice. A piece beyond the file, or an id that is not a piece mode
+  // transfer, is ignored with a logged warning; an unknown id (stopped, ended) is ignored.
+  void fetch_piece(TransferId id, std::uint64_t piece);
+  // Fetches one document: a Document event (any HTTP status, 404 too) or Failed (transport
+  // failure, no retries: `transient` says whether trying later may help; 2xx body longer than
+  // max_bytes; a local file that cannot be read). No Progress events.
+  TransferId fetch_document(DocumentSpec spec);
   // Stops a transfer. When it returns, no further byte is written to its fd and no further event
   // is delivered for it. Unknown ids are ignored.
   void stop(TransferId id);
