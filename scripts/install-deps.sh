@@ -7,7 +7,7 @@ pkgs=(
   libtorrent-rasterbar-dev libboost-dev libboost-system-dev
   libcurl4-openssl-dev libspdlog-dev libfmt-dev libsqlite3-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
-  nginx-light curl iproute2 util-linux procps time
+  nginx-light curl iproute2 iputils-ping jq util-linux procps time
 )
 missing=()
 for p in "${pkgs[@]}"; do
