@@ -31,6 +31,19 @@ Stats parse_stats(const json& j) {
   s.bytes_from_group_peers = field<std::uint64_t>(j, "bytes_from_group_peers", 0);
   s.bytes_from_internet_peers = field<std::uint64_t>(j, "bytes_from_internet_peers", 0);
   s.bytes_from_cache = field<std::uint64_t>(j, "bytes_from_cache", 0);
+  s.bytes_to_lan_peers = field<std::uint64_t>(j, "bytes_to_lan_peers", 0);
+  s.bytes_to_group_peers = field<std::uint64_t>(j, "bytes_to_group_peers", 0);
+  s.bytes_to_internet_peers = field<std::uint64_t>(j, "bytes_to_internet_peers", 0);
+  s.http_connections = field<std::uint32_t>(j, "http_connections", 0);
+  s.lan_connections = field<std::uint32_t>(j, "lan_connections", 0);
+  s.group_connections = field<std::uint32_t>(j, "group_connections", 0);
+  s.internet_connections = field<std::uint32_t>(j, "internet_connections", 0);
+  s.duration_ms = field<std::uint64_t>(j, "duration_ms", 0);
+  if (j.is_object() && j.contains("status") && !j.at("status").is_null()) {
+    s.status = j.at("status").get<int>();
+  }
+  s.content_id = field<std::string>(j, "content_id", "");
+  s.hash_failures = field<std::uint32_t>(j, "hash_failures", 0);
   s.download_mode = field<int>(j, "download_mode", DownloadMode_Lan);
   return s;
 }
@@ -71,6 +84,10 @@ JobInfo parse_job(const json& j) {
   if (const auto p = j.find("progress"); p != j.end()) job.progress = parse_progress(*p);
   if (const auto e = j.find("error"); e != j.end() && e->is_object()) job.error = parse_error(*e);
   if (const auto s = j.find("stats"); s != j.end()) job.stats = parse_stats(*s);
+  if (const auto m = j.find("download_mode"); m != j.end() && !m->is_null()) {
+    job.download_mode = m->get<int>();
+  }
+  job.group_id = field<std::string>(j, "group_id", "");
   return job;
 }
 

@@ -23,13 +23,25 @@ struct Times {
   std::uint64_t creation = 0, modification = 0, completion = 0;
 };
 
+// The "stats" object of a job or a file (docs/protocol.md).
 struct Stats {
   std::uint64_t bytes_from_http = 0;
   std::uint64_t bytes_from_lan_peers = 0;
   std::uint64_t bytes_from_group_peers = 0;
   std::uint64_t bytes_from_internet_peers = 0;
   std::uint64_t bytes_from_cache = 0;
-  int download_mode = DownloadMode_Lan;
+  std::uint64_t bytes_to_lan_peers = 0;
+  std::uint64_t bytes_to_group_peers = 0;
+  std::uint64_t bytes_to_internet_peers = 0;
+  std::uint32_t http_connections = 0;
+  std::uint32_t lan_connections = 0;
+  std::uint32_t group_connections = 0;
+  std::uint32_t internet_connections = 0;
+  std::uint64_t duration_ms = 0;
+  std::optional<int> status;  // SwarmStatus; absent from nodes that predate it
+  std::string content_id;     // "" until the file has metadata
+  std::uint32_t hash_failures = 0;
+  int download_mode = DownloadMode_Lan;  // the mode used
 };
 
 struct ErrorInfo {
@@ -56,6 +68,8 @@ struct JobInfo {
   Progress progress;
   std::optional<ErrorInfo> error;
   Stats stats;
+  std::optional<int> download_mode;  // the mode asked for with job.set (absent: the node's)
+  std::string group_id;
 };
 
 struct FileInfo {

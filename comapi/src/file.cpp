@@ -1,4 +1,9 @@
+// IBackgroundCopyFile and IDeliveryOptimizationFile::GetStats (the properties of
+// IDeliveryOptimizationFile2 are in file_properties.cpp).
 #include "file.h"
+
+#include <algorithm>
+#include <limits>
 
 #include "utf.h"
 
@@ -22,8 +27,14 @@ HRESULT list_files(Session& session, const std::string& job_id, std::uint32_t in
   return BG_E_FILE_NOT_AVAILABLE;
 }
 
+// The node's status when it sends one, else Complete for a transferred file; a file that is not
+// done is Paused while its job is (suspended, or waiting in an error state), as DO's "paused by
+// the caller", which the job's state tells better than the swarm.
 SwarmStatus swarm_status(const FileInfo& f, int job_state) {
-  if (f.transferred || f.completed) return SwarmStatus_Complete;
+  const auto s = f.stats.status;
+  const bool known = s && *s >= SwarmStatus_Downloading && *s <= SwarmStatus_Paused;
+  if (known && *s != SwarmStatus_Downloading) return static_cast<SwarmStatus>(*s);
+  if (!known && (f.transferred || f.completed)) return SwarmStatus_Complete;
   switch (job_state) {
     case BG_JOB_STATE_SUSPENDED:
     case BG_JOB_STATE_ERROR:
@@ -32,6 +43,37 @@ SwarmStatus swarm_status(const FileInfo& f, int job_state) {
     default:
       return SwarmStatus_Downloading;
   }
+}
+
+UINT clamp_uint(std::uint64_t v) {
+  return static_cast<UINT>(std::min<std::uint64_t>(v, std::numeric_limits<UINT>::max()));
+}
+
+// Every field of DOSwarmStats but the two strings.
+void fill_counts(const FileInfo& f, const JobInfo& job, DOSwarmStats& out) {
+  const Stats& s = f.stats;
+  out.fileSize = f.bytes_total;
+  // DO's TotalBytesDownloaded is "bytes from any source": what came over the network, not what
+  // was found already verified in the cache.
+  out.totalBytesDownloaded = s.bytes_from_http + s.bytes_from_lan_peers + s.bytes_from_group_peers +
+                             s.bytes_from_internet_peers + s.bytes_from_cache;
+  out.bytesFromLanPeers = s.bytes_from_lan_peers;
+  out.bytesFromGroupPeers = s.bytes_from_group_peers;
+  out.bytesFromInternetPeers = s.bytes_from_internet_peers;
+  out.bytesFromHttp = s.bytes_from_http;
+  out.bytesFromDoinc = s.bytes_from_cache;
+  out.bytesToLanPeers = s.bytes_to_lan_peers;
+  out.bytesToGroupPeers = s.bytes_to_group_peers;
+  out.bytesToInternetPeers = s.bytes_to_internet_peers;
+  out.httpConnectionCount = s.http_connections;
+  out.doincConnectionCount = 0;  // the node keeps no count of cache-server connections
+  out.lanConnectionCount = s.lan_connections;
+  out.groupConnectionCount = s.group_connections;
+  out.internetConnectionCount = s.internet_connections;
+  out.downloadDuration = clamp_uint(s.duration_ms);
+  out.downloadMode = static_cast<DownloadMode>(s.download_mode);
+  out.status = swarm_status(f, job.state);
+  out.isBackground = job.priority != BG_JOB_PRIORITY_FOREGROUND ? TRUE : FALSE;
 }
 
 }  // namespace
@@ -59,6 +101,8 @@ HRESULT File::QueryInterface(REFIID riid, void** ppv) noexcept {
     *ppv = static_cast<IBackgroundCopyFile*>(this);
   } else if (riid == IID_IDeliveryOptimizationFile) {
     *ppv = static_cast<IDeliveryOptimizationFile*>(this);
+  } else if (riid == IID_IDeliveryOptimizationFile2) {
+    *ppv = static_cast<IDeliveryOptimizationFile2*>(this);
   } else {
     *ppv = nullptr;
     return E_NOINTERFACE;
@@ -98,22 +142,15 @@ HRESULT File::GetStats(DOSwarmStats* s) noexcept {
     FileInfo f;
     if (const HRESULT hr = fetch(f); FAILED(hr)) return hr;
     DOSwarmStats out{};
-    // The protocol has no content id yet: the source URL identifies the content.
-    if (const HRESULT hr = to_cotask_string(f.remote, &out.fileId); FAILED(hr)) return hr;
+    fill_counts(f, j, out);
+    // The content id once the file has metadata; before that the file's index in its job.
+    const std::string id =
+        f.stats.content_id.empty() ? std::to_string(f.index) : f.stats.content_id;
+    if (const HRESULT hr = to_cotask_string(id, &out.fileId); FAILED(hr)) return hr;
     if (const HRESULT hr = to_cotask_string(f.remote, &out.sourceURL); FAILED(hr)) {
       CoTaskMemFree(out.fileId);
       return hr;
     }
-    out.fileSize = f.bytes_total;
-    out.totalBytesDownloaded = f.bytes_transferred;
-    out.bytesFromLanPeers = f.stats.bytes_from_lan_peers;
-    out.bytesFromGroupPeers = f.stats.bytes_from_group_peers;
-    out.bytesFromInternetPeers = f.stats.bytes_from_internet_peers;
-    out.bytesFromHttp = f.stats.bytes_from_http;
-    out.bytesFromDoinc = f.stats.bytes_from_cache;
-    out.downloadMode = static_cast<DownloadMode>(f.stats.download_mode);
-    out.status = swarm_status(f, j.state);
-    out.isBackground = j.priority != BG_JOB_PRIORITY_FOREGROUND ? TRUE : FALSE;
     *s = out;
     return S_OK;
   });

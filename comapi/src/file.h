@@ -1,5 +1,6 @@
 // file: the client-side IBackgroundCopyFile of one job's file (names fixed at enumeration,
-// progress live) and DO's IDeliveryOptimizationFile on the same object (swarm statistics).
+// progress live) and DO's extensions on the same object: IDeliveryOptimizationFile (swarm
+// statistics) and IDeliveryOptimizationFile2 (properties: the file's content metadata).
 #pragma once
 
 #include <donode/deliveryoptimization.h>
@@ -13,7 +14,8 @@
 
 namespace donode::comapi {
 
-class File final : public RefCounted<File, IBackgroundCopyFile, IDeliveryOptimizationFile> {
+class File final : public RefCounted<File, IBackgroundCopyFile, IDeliveryOptimizationFile,
+                                     IDeliveryOptimizationFile2> {
  public:
   File(std::shared_ptr<Session> session, std::string job_id, FileInfo info);
 
@@ -22,9 +24,12 @@ class File final : public RefCounted<File, IBackgroundCopyFile, IDeliveryOptimiz
   HRESULT GetLocalName(LPWSTR* pVal) noexcept override;
   HRESULT GetProgress(BG_FILE_PROGRESS* pVal) noexcept override;
   HRESULT GetStats(DOSwarmStats* swarmStats) noexcept override;
+  HRESULT GetProperty(DOFilePropertyId propId, VARIANT* propVal) noexcept override;
+  HRESULT SetProperty(DOFilePropertyId propId, const VARIANT* propVal) noexcept override;
 
  private:
-  [[nodiscard]] HRESULT fetch(FileInfo& out);  // this file's entry of job.list_files
+  [[nodiscard]] HRESULT fetch(FileInfo& out);                // this file's entry of job.list_files
+  [[nodiscard]] HRESULT set_metadata(const VARIANT& value);  // file_properties.cpp
 
   std::shared_ptr<Session> session_;
   std::string job_id_;

@@ -24,11 +24,14 @@ HRESULT Job::QueryInterface(REFIID riid, void** ppv) noexcept {
   if (!ppv) return E_POINTER;
   if (riid == IID_IUnknown || riid == IID_IBackgroundCopyJob) {
     *ppv = static_cast<IBackgroundCopyJob*>(this);
-    AddRef();
-    return S_OK;
+  } else if (riid == IID_IDeliveryOptimizationJob2) {
+    *ppv = static_cast<IDeliveryOptimizationJob2*>(this);
+  } else {
+    *ppv = nullptr;
+    return E_NOINTERFACE;
   }
-  *ppv = nullptr;
-  return E_NOINTERFACE;
+  AddRef();
+  return S_OK;
 }
 
 HRESULT Job::fetch(JobInfo& out) {

@@ -1,8 +1,9 @@
-// job: the client-side IBackgroundCopyJob. It holds only the job's id; every getter asks the node
-// (properties are live), setters and actions are one request each.
+// job: the client-side IBackgroundCopyJob and DO's IDeliveryOptimizationJob2 on the same object.
+// It holds only the job's id; every getter asks the node (properties are live), setters and
+// actions are one request each.
 #pragma once
 
-#include <donode/bits.h>
+#include <donode/deliveryoptimization.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -14,7 +15,7 @@
 
 namespace donode::comapi {
 
-class Job final : public RefCounted<Job, IBackgroundCopyJob> {
+class Job final : public RefCounted<Job, IBackgroundCopyJob, IDeliveryOptimizationJob2> {
  public:
   Job(std::shared_ptr<Session> session, const GUID& id);
 
@@ -53,6 +54,12 @@ class Job final : public RefCounted<Job, IBackgroundCopyJob> {
   HRESULT GetProxySettings(BG_JOB_PROXY_USAGE* pProxyUsage, LPWSTR* pProxyList,
                            LPWSTR* pProxyBypassList) noexcept override;
   HRESULT TakeOwnership() noexcept override;
+
+  // IDeliveryOptimizationJob2 (job_extension.cpp).
+  HRESULT AddFile(LPCWSTR fileId, LPCWSTR remoteUrl, DWORD rangeCount, BG_FILE_RANGE ranges[],
+                  REFIID riid, void** object) noexcept override;
+  HRESULT GetProperty(DOJobPropertyId propId, VARIANT* propVal) noexcept override;
+  HRESULT SetProperty(DOJobPropertyId propId, const VARIANT* propVal) noexcept override;
 
  private:
   void drop_notify_interface();

@@ -59,6 +59,33 @@ inline nlohmann::json file_json(unsigned index, const std::string& remote, const
             {"download_mode", 1}}}};
 }
 
+// file_json with every field of the swarm "stats" object (docs/protocol.md), as a node with the
+// swarm sends them.
+inline nlohmann::json swarm_file_json(unsigned index, const std::string& remote,
+                                      const std::string& content_id) {
+  nlohmann::json f = file_json(index, remote, "/tmp/swarm-" + std::to_string(index));
+  f["bytes_total"] = 1000;
+  f["bytes_transferred"] = 900;
+  f["stats"] = {{"bytes_from_http", 100},
+                {"bytes_from_lan_peers", 500},
+                {"bytes_from_group_peers", 200},
+                {"bytes_from_internet_peers", 50},
+                {"bytes_from_cache", 30},
+                {"bytes_to_lan_peers", 7000},
+                {"bytes_to_group_peers", 800},
+                {"bytes_to_internet_peers", 90},
+                {"http_connections", 2},
+                {"lan_connections", 5},
+                {"group_connections", 3},
+                {"internet_connections", 1},
+                {"duration_ms", 12345},
+                {"status", 2},
+                {"content_id", content_id},
+                {"hash_failures", 1},
+                {"download_mode", 2}};
+  return f;
+}
+
 class ApiTest : public ::testing::Test {
  protected:
   using MethodHandler = std::function<FakeReply(const nlohmann::json& params)>;

@@ -205,6 +205,73 @@ TEST(Stats, SourcesSummaryGroupsPeers) {
   EXPECT_EQ(stats_json(s)["download_mode"], "LAN");
 }
 
+FileInfo swarm_file() {
+  FileInfo f = file(900, 1000, FALSE);
+  FileStats s;
+  s.from_http = 100;
+  s.from_lan_peers = 500;
+  s.from_group_peers = 200;
+  s.from_internet_peers = 50;
+  s.from_cache_server = 50;
+  s.to_lan_peers = 2048;
+  s.to_internet_peers = 1024;
+  s.download_mode = DownloadMode_Group;
+  s.status = SwarmStatus_Caching;
+  s.download_duration_ms = 75'000;
+  s.content_id = "b21d69281e9136e5";
+  f.stats = s;
+  return f;
+}
+
+TEST(Files, ListShowsEachFilesSourcesWhenKnown) {
+  EXPECT_EQ(render_file_list({swarm_file(), file(0, BG_SIZE_UNKNOWN, FALSE)}),
+            "#  TRANSFERRED    TOTAL  STATUS   REMOTE -> LOCAL\n"
+            "0          900     1000  WORKING  http://origin/pkg.bin -> /var/tmp/pkg.bin\n"
+            "1            0  UNKNOWN  WORKING  http://origin/pkg.bin -> /var/tmp/pkg.bin\n"
+            "Listed 2 file(s).\n"
+            "\n"
+            "SOURCES:\n"
+            "#   HTTP    LAN  GROUP  INTERNET  CACHE  TO PEERS  MODE   STATUS\n"
+            "0  100 B  500 B  200 B      50 B   50 B  3.00 KiB  GROUP  CACHING\n");
+  EXPECT_EQ(render_file_sources({file(0, 0, FALSE)}), "");
+}
+
+TEST(JobInfo, PerFileSourcesModeStatusAndContent) {
+  JobInfo info = info_in_error();
+  info.files = {swarm_file()};
+  info.download_mode = DownloadMode_Group;
+  info.group_id = "lab";
+  const std::string text = render_job_info(info, TimeZone::utc);
+  for (const char* expected : {
+           "DOWNLOAD MODE:       GROUP\n",
+           "GROUP:               lab\n",
+           "      CONTENT:     b21d69281e9136e5\n",
+           "      FROM:        http 100 B (11.1%), lan peers 500 B (55.6%), group peers 200 B "
+           "(22.2%), internet peers 50 B (5.6%), cache server 50 B (5.6%)\n",
+           "      TO:          lan peers 2.00 KiB, group peers 0 B, internet peers 1.00 KiB\n",
+           "      MODE:        GROUP (background)\n",
+           "      STATUS:      CACHING, download time 1:15\n",
+       })
+    EXPECT_NE(text.find(expected), std::string::npos) << "missing: " << expected << "in:\n" << text;
+  // The job-wide sum has no content id.
+  const std::string sources =
+      text.substr(text.find("SOURCES:"), text.find("JOB FILES:") - text.find("SOURCES:"));
+  EXPECT_EQ(sources.find("CONTENT"), std::string::npos) << sources;
+  const Json j = job_info_json(info);
+  EXPECT_EQ(j["download_mode"], "GROUP");
+  EXPECT_EQ(j["group_id"], "lab");
+  EXPECT_EQ(j["files"][0]["stats"]["content_id"], "b21d69281e9136e5");
+  EXPECT_EQ(j["files"][0]["stats"]["status"], "CACHING");
+  EXPECT_FALSE(j["stats"].contains("content_id"));
+  info.group_id = "";
+  EXPECT_NE(render_job_info(info, TimeZone::utc).find("GROUP:               none\n"),
+            std::string::npos);
+  info.download_mode.reset();
+  info.group_id.reset();
+  EXPECT_TRUE(job_info_json(info)["group_id"].is_null());
+  EXPECT_EQ(render_job_info(info, TimeZone::utc).find("DOWNLOAD MODE"), std::string::npos);
+}
+
 TEST(Failure, JsonShape) {
   const Json j = failure_json(BG_E_NOT_FOUND, "The requested job was not found.");
   EXPECT_EQ(

@@ -32,12 +32,25 @@ constexpr OptionSpec kTransferOptions[] = {
     {"info", "", "when done, show the job's properties as 'info' does"},
 };
 
+constexpr OptionSpec kAddFileOptions[] = {
+    {"metadata", "M",
+     "the file's content metadata: a .torrent path or URL, an info-hash or a magnet link"},
+};
+constexpr OptionSpec kPerfOptions[] = {
+    {"month", "", "this calendar month's bytes instead of the totals"},
+};
+constexpr OptionSpec kPublishOptions[] = {
+    {"url", "BASE", "the URL the files are served under (required; each file's URL is BASE/NAME)"},
+    {"group", "G", "make the content its own swarm for peer group G"},
+    {"piece-size", "N", "piece size in bytes (or 256K, 1M, ...); default: by file size"},
+};
+
 constexpr std::span<const OptionSpec> kNone{};
 
 // clang-format off
 constexpr VerbSpec kVerbs[] = {
     {VerbId::create, "create", "NAME", "create a job (SUSPENDED) and print its GUID", 1, 1, false, kCreateOptions},
-    {VerbId::addfile, "addfile", "JOB URL LOCAL", "add a file to a job", 3, 3, false, kNone},
+    {VerbId::addfile, "addfile", "JOB URL LOCAL", "add a file to a job", 3, 3, false, kAddFileOptions},
     {VerbId::addfileset, "addfileset", "JOB FILE", "add the files listed in FILE (lines 'URL LOCAL')", 2, 2, false, kNone},
     {VerbId::list, "list", "", "list jobs", 0, 0, false, kListOptions},
     {VerbId::info, "info", "JOB", "show every property of a job and its files", 1, 1, false, kNone},
@@ -55,6 +68,12 @@ constexpr VerbSpec kVerbs[] = {
     {VerbId::geterror, "geterror", "JOB", "show the error of a job in ERROR or TRANSIENT_ERROR", 1, 1, false, kNone},
     {VerbId::monitor, "monitor", "", "show the job list again every few seconds until Ctrl-C", 0, 0, false, kMonitorOptions},
     {VerbId::transfer, "transfer", "URL DEST [URL DEST...]", "download now: create, add, resume, wait, complete", 2, kUnbounded, true, kTransferOptions},
+    {VerbId::setmode, "setmode", "JOB MODE", "set a job's download mode (http, lan, group, internet, simple, bypass or 0-3, 99, 100)", 2, 2, false, kNone},
+    {VerbId::setgroup, "setgroup", "JOB GROUP", "set a job's peer group (\"\" for none)", 2, 2, false, kNone},
+    {VerbId::status, "status", "", "show the node: bytes by source, connections, rates, cache, mode", 0, 0, false, kNone},
+    {VerbId::perf, "perf", "", "show the node's performance snapshot (like Get-DeliveryOptimizationPerfSnap)", 0, 0, false, kPerfOptions},
+    {VerbId::cache, "cache", "list|delete ID|pin ID|unpin ID", "list the node's cached content, or delete, pin or unpin an item (ID: a content id or its first digits)", 1, 2, false, kNone},
+    {VerbId::publish, "publish", "FILE|DIR...", "write FILE.torrent beside each file (every file under DIR) for the origin", 1, kUnbounded, false, kPublishOptions},
     {VerbId::help, "help", "[VERB]", "show help for all verbs or one", 0, 1, false, kNone},
 };
 // clang-format on

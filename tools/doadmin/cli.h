@@ -5,6 +5,7 @@
 #include <donode/bits.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <map>
@@ -37,7 +38,13 @@ enum class VerbId {
   geterror,
   monitor,
   transfer,
-  last = transfer,  // keep naming the last verb: verbs.cpp checks its table against it
+  setmode,
+  setgroup,
+  status,
+  perf,
+  cache,
+  publish,
+  last = publish,  // keep naming the last verb: verbs.cpp checks its table against it
 };
 
 struct OptionSpec {
@@ -107,6 +114,23 @@ struct ParsedFileSet {
 // The lines of an addfileset file: `REMOTE LOCAL`, separated by blanks; a field with blanks is
 // written in double quotes; blank lines and lines starting with '#' are skipped.
 [[nodiscard]] ParsedFileSet parse_file_set(std::string_view text);
+
+// DO's download modes by number (0, 1, 2, 3, 99, 100) or name, any case: http (or cdnonly,
+// httponly), lan, group, internet, simple, bypass.
+[[nodiscard]] std::optional<DWORD> parse_download_mode(std::string_view text);
+// A piece size for publish: bytes, or a number with a K/KiB or M/MiB suffix; a power of two from
+// 16 KiB to 64 MiB, else nullopt.
+[[nodiscard]] std::optional<std::uint32_t> parse_piece_size(std::string_view text);
+
+// `cache list | delete ID | pin ID | unpin ID`.
+enum class CacheAction { list, remove, pin, unpin };
+struct CacheCommand {
+  CacheAction action = CacheAction::list;
+  std::string id;     // empty for list
+  std::string error;  // non-empty: a usage error
+  [[nodiscard]] bool ok() const { return error.empty(); }
+};
+[[nodiscard]] CacheCommand parse_cache_command(std::span<const std::string> operands);
 
 // The help texts: all verbs, or one verb's usage with its options.
 [[nodiscard]] std::string general_help();

@@ -90,6 +90,25 @@ std::string format_hresult(HRESULT hr) {
   return buf;
 }
 
+std::string download_mode_name(int mode) {
+  switch (mode) {
+    case 0:
+      return "HTTP_ONLY";
+    case 1:
+      return "LAN";
+    case 2:
+      return "GROUP";
+    case 3:
+      return "INTERNET";
+    case 99:
+      return "SIMPLE";
+    case 100:
+      return "BYPASS";
+    default:
+      return std::to_string(mode);
+  }
+}
+
 std::string format_bytes(UINT64 bytes) {
   return bytes == BG_SIZE_UNKNOWN ? "UNKNOWN" : std::to_string(bytes);
 }

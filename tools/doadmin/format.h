@@ -21,6 +21,10 @@ namespace doadmin {
 // "transferred|error" for 0x3, "none" for 0.
 [[nodiscard]] std::string notify_flag_names(ULONG flags);
 
+// DO's download mode: "HTTP_ONLY", "LAN", "GROUP", "INTERNET", "SIMPLE", "BYPASS"; others as
+// numbers.
+[[nodiscard]] std::string download_mode_name(int mode);
+
 // "0x80200001".
 [[nodiscard]] std::string format_hresult(HRESULT hr);
 // An exact byte count, or "UNKNOWN" for BG_SIZE_UNKNOWN.

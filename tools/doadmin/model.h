@@ -31,6 +31,8 @@ struct FileStats {
   DownloadMode download_mode = DownloadMode_Lan;
   SwarmStatus status = SwarmStatus_Downloading;
   bool background = true;
+  std::string content_id;  // DOSwarmStats.fileId: the content id, or the file's index before
+                           // the file has metadata
 };
 
 struct FileInfo {
@@ -79,6 +81,9 @@ struct JobInfo {
   ULONG error_count = 0;
   std::optional<ErrorInfo> error;  // only in ERROR / TRANSIENT_ERROR
   std::vector<FileInfo> files;
+  // From IDeliveryOptimizationJob2; absent when the job object has no DO extension.
+  std::optional<DWORD> download_mode;
+  std::optional<std::string> group_id;
 };
 
 // The sum of the files' statistics; absent when no file has statistics.

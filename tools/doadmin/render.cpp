@@ -16,21 +16,7 @@ Json time_json(const FILETIME& ft) {
 }
 
 std::string mode_name(DownloadMode mode) {
-  switch (mode) {
-    case DownloadMode_CdnOnly:
-      return "HTTP_ONLY";
-    case DownloadMode_Lan:
-      return "LAN";
-    case DownloadMode_Group:
-      return "GROUP";
-    case DownloadMode_Internet:
-      return "INTERNET";
-    case DownloadMode_Simple:
-      return "SIMPLE";
-    case DownloadMode_Bypass:
-      return "BYPASS";
-  }
-  return std::to_string(static_cast<int>(mode));
+  return download_mode_name(static_cast<int>(mode));
 }
 
 std::string swarm_status_name(SwarmStatus status) {
@@ -79,7 +65,16 @@ std::vector<std::pair<std::string, std::string>> stats_fields(const FileStats& s
                           std::to_string(s.internet_connections) + ", cache server " +
                           std::to_string(s.cache_server_connections)},
       {"MODE", mode_name(s.download_mode) + (s.background ? " (background)" : " (foreground)")},
+      {"STATUS", swarm_status_name(s.status) + ", download time " +
+                     format_duration(s.download_duration_ms / 1000)},
   };
+}
+
+// The per-file lines of `info`: the job-wide sum has no content id.
+std::vector<std::pair<std::string, std::string>> file_stats_fields(const FileStats& s) {
+  auto fields = stats_fields(s);
+  if (!s.content_id.empty()) fields.insert(fields.begin(), {"CONTENT", printable(s.content_id)});
+  return fields;
 }
 
 std::string file_line(const FileInfo& f) {
@@ -166,6 +161,10 @@ std::string render_job_info(const JobInfo& job, TimeZone zone) {
       {"ERROR COUNT", std::to_string(job.error_count)},
       {"DESCRIPTION", printable(job.description)},
   };
+  if (job.download_mode)
+    fields.emplace_back("DOWNLOAD MODE", download_mode_name(static_cast<int>(*job.download_mode)));
+  if (job.group_id)
+    fields.emplace_back("GROUP", job.group_id->empty() ? "none" : printable(*job.group_id));
   std::string out = render_fields(fields);
   if (job.error) out += render_error(*job.error);
   if (const auto total = total_stats(job.files))
@@ -173,7 +172,7 @@ std::string render_job_info(const JobInfo& job, TimeZone zone) {
   out += "JOB FILES:\n";
   for (const auto& f : job.files) {
     out += "  " + file_line(f) + "\n";
-    if (f.stats) out += render_fields(stats_fields(*f.stats), "      ");
+    if (f.stats) out += render_fields(file_stats_fields(*f.stats), "      ");
   }
   return out;
 }
@@ -188,7 +187,24 @@ std::string render_file_list(const std::vector<FileInfo>& files) {
                    printable(f.remote) + " -> " + printable(f.local)});
   }
   std::string out = files.empty() ? std::string() : table.render();
-  return out + "Listed " + std::to_string(files.size()) + " file(s).\n";
+  out += "Listed " + std::to_string(files.size()) + " file(s).\n";
+  return out + render_file_sources(files);
+}
+
+std::string render_file_sources(const std::vector<FileInfo>& files) {
+  Table table({"#", "HTTP", "LAN", "GROUP", "INTERNET", "CACHE", "TO PEERS", "MODE", "STATUS"},
+              {Table::Align::right, Table::Align::right, Table::Align::right, Table::Align::right,
+               Table::Align::right, Table::Align::right, Table::Align::right});
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (!files[i].stats) continue;
+    const FileStats& s = *files[i].stats;
+    table.add_row({std::to_string(i), format_size(s.from_http), format_size(s.from_lan_peers),
+                   format_size(s.from_group_peers), format_size(s.from_internet_peers),
+                   format_size(s.from_cache_server),
+                   format_size(s.to_lan_peers + s.to_group_peers + s.to_internet_peers),
+                   mode_name(s.download_mode), swarm_status_name(s.status)});
+  }
+  return table.empty() ? std::string() : "\nSOURCES:\n" + table.render();
 }
 
 Json owner_json(const Owner& owner) {
@@ -232,7 +248,8 @@ Json stats_json(const FileStats& s) {
               {"download_duration_ms", s.download_duration_ms},
               {"download_mode", mode_name(s.download_mode)},
               {"status", swarm_status_name(s.status)},
-              {"background", s.background}};
+              {"background", s.background},
+              {"content_id", s.content_id}};
 }
 
 std::string sources_summary(const FileStats& s) {
@@ -287,6 +304,11 @@ Json job_info_json(const JobInfo& job) {
   j["error"] = job.error ? error_info_json(*job.error) : Json(nullptr);
   const auto total = total_stats(job.files);
   j["stats"] = total ? stats_json(*total) : Json(nullptr);
+  if (total) j["stats"].erase("content_id");  // a sum of files has none
+  j["download_mode"] = job.download_mode
+                           ? Json(download_mode_name(static_cast<int>(*job.download_mode)))
+                           : Json(nullptr);
+  j["group_id"] = job.group_id ? Json(*job.group_id) : Json(nullptr);
   Json files = Json::array();
   for (const auto& f : job.files) files.push_back(file_json(f));
   j["files"] = std::move(files);

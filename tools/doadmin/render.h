@@ -23,8 +23,11 @@ using Json = nlohmann::ordered_json;
 // Table of jobs ending "Listed N job(s).", bitsadmin /list style.
 [[nodiscard]] std::string render_job_list(const std::vector<JobSummary>& jobs, bool with_owner);
 [[nodiscard]] std::string render_job_info(const JobInfo& job, TimeZone zone);
-// Table of files ending "Listed N file(s).".
+// Table of files ending "Listed N file(s).", then render_file_sources().
 [[nodiscard]] std::string render_file_list(const std::vector<FileInfo>& files);
+// "SOURCES:" and a table of each file's bytes by source (HTTP, LAN, group, Internet, cache
+// server), bytes to peers, mode and swarm status; "" when no file has statistics.
+[[nodiscard]] std::string render_file_sources(const std::vector<FileInfo>& files);
 // ERROR FILE / ERROR CODE / ERROR CONTEXT / ERROR PROTOCOL lines.
 [[nodiscard]] std::string render_error(const ErrorInfo& error);
 

@@ -257,6 +257,7 @@ JobInfo Session::read_info(IBackgroundCopyJob* job) const {
   check(job->GetErrorCount(&info.error_count));
   info.error = read_error(job);
   info.files = read_files(job);
+  read_job_extension(job, info);
   return info;
 }
 
@@ -273,6 +274,7 @@ std::optional<FileStats> read_stats(IBackgroundCopyFile* file) {
   TaskString id{raw.fileId}, url{raw.sourceURL};
   if (FAILED(hr)) return std::nullopt;  // statistics are extra: their absence is shown as such
   FileStats s;
+  if (raw.fileId != nullptr) s.content_id = narrow(raw.fileId);
   s.from_http = raw.bytesFromHttp;
   s.from_lan_peers = raw.bytesFromLanPeers;
   s.from_group_peers = raw.bytesFromGroupPeers;

@@ -96,6 +96,14 @@ class Session {
   [[nodiscard]] GUID read_id(IBackgroundCopyJob* job) const;
   [[nodiscard]] std::string read_name(IBackgroundCopyJob* job) const;
 
+  // DO's job and file extensions (session_extension.cpp): IDeliveryOptimizationJob2's download
+  // mode and group, and IDeliveryOptimizationFile2's metadata of the job's last file.
+  void set_download_mode(IBackgroundCopyJob* job, DWORD mode) const;
+  void set_group(IBackgroundCopyJob* job, const std::string& group) const;
+  void set_last_file_metadata(IBackgroundCopyJob* job, const std::string& metadata) const;
+  // Fills info.download_mode and info.group_id when the job has the extension.
+  void read_job_extension(IBackgroundCopyJob* job, JobInfo& info) const;
+
   // A wide string for the API, or a usage error naming `what` when text is not UTF-8.
   [[nodiscard]] static std::wstring wide(std::string_view text, std::string_view what);
 

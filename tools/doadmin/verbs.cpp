@@ -11,6 +11,8 @@
 
 #include "live.h"
 #include "lookup.h"
+#include "node_verbs.h"
+#include "publish.h"
 
 namespace doadmin {
 
@@ -119,12 +121,26 @@ namespace {
 
 int run_addfile(const Context& ctx) {
   const FileSetArg files({{operand(ctx, 1), operand(ctx, 2)}});
+  std::optional<std::string> metadata;
+  if (const auto m = ctx.cmd.value("metadata")) metadata = metadata_argument(*m);
   const FoundJob found = job_operand(ctx);
+  if (metadata) require_metadata_state(ctx.node(), found.job.get());
   files.add_to(ctx.node(), found.job.get());
+  if (metadata) {
+    try {
+      ctx.node().set_last_file_metadata(found.job.get(), *metadata);
+    } catch (const CommandError& e) {  // the file stays: a job's files cannot be removed
+      throw CommandError(
+          e.hr(), "the file was added, but its metadata was refused: " + std::string(e.what()));
+    }
+  }
   const FileSpec& f = files.files().front();
-  ctx.print("Added " + printable(f.remote) + " -> " + printable(f.local) + " to job " +
+  Json j{{"id", format_guid(found.id)}, {"files", files.json()}};
+  if (metadata) j["metadata"] = *metadata;
+  ctx.print("Added " + printable(f.remote) + " -> " + printable(f.local) +
+                (metadata ? " with metadata " + printable(*metadata) : std::string()) + " to job " +
                 format_guid(found.id) + ".\n",
-            Json{{"id", format_guid(found.id)}, {"files", files.json()}});
+            j);
   return kExitOk;
 }
 
@@ -304,6 +320,12 @@ constexpr VerbImpl kImpls[] = {
     {VerbId::geterror, &run_geterror, false},
     {VerbId::monitor, &run_monitor, true},
     {VerbId::transfer, &run_transfer, true},
+    {VerbId::setmode, &run_setmode, false},
+    {VerbId::setgroup, &run_setgroup, false},
+    {VerbId::status, &run_status, false},
+    {VerbId::perf, &run_perf, false},
+    {VerbId::cache, &run_cache, false},
+    {VerbId::publish, &run_publish, false},
 };
 // clang-format on
 

@@ -74,6 +74,13 @@ struct BG_FILE_INFO {
   LPWSTR LocalName;
 };
 
+// A byte range of a file (bits2_0.h); Length BG_LENGTH_TO_EOF means "to the end".
+constexpr UINT64 BG_LENGTH_TO_EOF = static_cast<UINT64>(-1);
+struct BG_FILE_RANGE {
+  UINT64 InitialOffset;
+  UINT64 Length;
+};
+
 struct BG_FILE_PROGRESS {
   UINT64 BytesTotal;
   UINT64 BytesTransferred;

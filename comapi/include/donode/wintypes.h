@@ -20,6 +20,17 @@ using LPCWSTR = const wchar_t*;
 using LPVOID = void*;
 using SIZE_T = std::size_t;
 using LANGID = std::uint16_t;
+using WORD = std::uint16_t;
+using BYTE = std::uint8_t;
+using SHORT = std::int16_t;
+using USHORT = std::uint16_t;
+using INT = std::int32_t;
+using LONGLONG = std::int64_t;
+using ULONGLONG = std::uint64_t;
+using FLOAT = float;
+using DOUBLE = double;
+using CHAR = char;
+using SCODE = std::int32_t;
 
 #ifndef TRUE
 #define TRUE 1
@@ -46,6 +57,7 @@ constexpr HRESULT E_ACCESSDENIED = static_cast<HRESULT>(0x80070005u);
 constexpr HRESULT E_OUTOFMEMORY = static_cast<HRESULT>(0x8007000Eu);
 constexpr HRESULT E_INVALIDARG = static_cast<HRESULT>(0x80070057u);
 constexpr HRESULT E_NOT_SET = static_cast<HRESULT>(0x80070490u);  // HRESULT_FROM_WIN32(ERROR_NOT_FOUND)
+constexpr HRESULT DISP_E_BADVARTYPE = static_cast<HRESULT>(0x80020008u);
 constexpr HRESULT CO_E_NOTINITIALIZED = static_cast<HRESULT>(0x800401F0u);
 constexpr HRESULT CLASS_E_CLASSNOTAVAILABLE = static_cast<HRESULT>(0x80040111u);
 constexpr HRESULT REGDB_E_CLASSNOTREG = static_cast<HRESULT>(0x80040154u);
@@ -105,6 +117,66 @@ struct FILETIME {
 #define STDMETHODCALLTYPE
 #define STDMETHOD(m) virtual HRESULT STDMETHODCALLTYPE m
 #define STDMETHOD_(t, m) virtual t STDMETHODCALLTYPE m
+
+// ---- OLE Automation values (oaidl.h): what Get/SetProperty of the DO extensions exchange ----
+// BSTR: a length-prefixed wide string (a 4-byte byte count before the characters, a terminating
+// NUL after them) made by SysAllocString and freed by SysFreeString (deliveryoptimization.h).
+using BSTR = wchar_t*;
+using VARTYPE = std::uint16_t;
+using VARIANT_BOOL = std::int16_t;
+constexpr VARIANT_BOOL VARIANT_TRUE = -1;
+constexpr VARIANT_BOOL VARIANT_FALSE = 0;
+
+enum VARENUM : VARTYPE {
+  VT_EMPTY = 0,
+  VT_NULL = 1,
+  VT_I2 = 2,
+  VT_I4 = 3,
+  VT_R4 = 4,
+  VT_R8 = 5,
+  VT_BSTR = 8,
+  VT_ERROR = 10,
+  VT_BOOL = 11,
+  VT_UNKNOWN = 13,
+  VT_I1 = 16,
+  VT_UI1 = 17,
+  VT_UI2 = 18,
+  VT_UI4 = 19,
+  VT_I8 = 20,
+  VT_UI8 = 21,
+  VT_INT = 22,
+  VT_UINT = 23,
+};
+
+struct IUnknown;
+
+// The Windows layout: the type tag, three reserved words, then the value (the nested union names
+// of oaidl.h are anonymous here, so v.vt and v.bstrVal read as on Windows).
+struct VARIANT {
+  VARTYPE vt;
+  WORD wReserved1;
+  WORD wReserved2;
+  WORD wReserved3;
+  union {
+    LONGLONG llVal;
+    LONG lVal;
+    BYTE bVal;
+    SHORT iVal;
+    FLOAT fltVal;
+    DOUBLE dblVal;
+    VARIANT_BOOL boolVal;
+    SCODE scode;
+    BSTR bstrVal;
+    IUnknown* punkVal;
+    CHAR cVal;
+    USHORT uiVal;
+    ULONG ulVal;
+    ULONGLONG ullVal;
+    INT intVal;
+    UINT uintVal;
+  };
+};
+using VARIANTARG = VARIANT;
 
 // IUnknown: reference counts live on the client side (job-api.md §1).
 struct IUnknown {
