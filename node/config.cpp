@@ -16,7 +16,7 @@ using U32 = std::uint32_t Settings::*;
 using U64 = std::uint64_t Settings::*;
 using Str = std::string Settings::*;
 
-enum class TextKind { path, log_level };
+enum class TextKind { path, log_level, text };
 
 struct Spec {
   std::string_view name;
@@ -132,6 +132,88 @@ const Spec kSpecs[] = {
      600000,
      {},
      "origin connect timeout, ms"},
+    {"download_mode",
+     &Settings::download_mode,
+     0,
+     100,
+     {},
+     "DO download mode: 0 HTTP only, 1 LAN, 2 Group, 3 Internet, 99 Simple, 100 Bypass"},
+    {"group_id", &Settings::group_id, 0, 0, TextKind::text, "group of download mode 2"},
+    {"listen_port", &Settings::listen_port, 0, 65535, {}, "peer port (0: any free port)"},
+    {"listen_address", &Settings::listen_address, 0, 0, TextKind::text, "peer listen address"},
+    {"dht_bootstrap_nodes",
+     &Settings::dht_bootstrap_nodes,
+     0,
+     0,
+     TextKind::text,
+     "DHT bootstrap nodes for mode 3, host:port,... (empty: none)"},
+    {"min_file_size_to_cache",
+     &Settings::min_file_size_to_cache,
+     0,
+     kU64Max,
+     {},
+     "smaller files come from the origin only and are not cached, bytes"},
+    {"max_cache_percent",
+     &Settings::max_cache_percent,
+     1,
+     100,
+     {},
+     "cache size limit, % of the cache disk"},
+    {"max_cache_bytes",
+     &Settings::max_cache_bytes,
+     0,
+     kU64Max,
+     {},
+     "cache size limit, bytes (0: the percentage applies)"},
+    {"max_cache_age_s",
+     &Settings::max_cache_age_s,
+     0,
+     kU32Max,
+     {},
+     "cached content unused this long is evicted, seconds (0: never)"},
+    {"delay_foreground_from_http_s",
+     &Settings::delay_foreground_from_http_s,
+     0,
+     kU32Max,
+     {},
+     "seconds a FOREGROUND job waits for peers before the origin"},
+    {"delay_background_from_http_s",
+     &Settings::delay_background_from_http_s,
+     0,
+     kU32Max,
+     {},
+     "seconds a background job waits for peers before the origin"},
+    {"peer_grace_ms",
+     &Settings::peer_grace_ms,
+     0,
+     600000,
+     {},
+     "ms for peers' bitfields to arrive before the origin fetches"},
+    {"min_background_qos",
+     &Settings::min_background_qos,
+     0,
+     kU64Max,
+     {},
+     "bytes/s below which the origin also fetches pieces peers have"},
+    {"max_upload_bandwidth",
+     &Settings::max_upload_bandwidth,
+     0,
+     kU64Max,
+     {},
+     "upload cap to non-LAN peers, bytes/s (0 = unlimited)"},
+    {"monthly_upload_cap",
+     &Settings::monthly_upload_cap,
+     0,
+     kU64Max,
+     {},
+     "bytes uploaded to Internet peers per month (0 = unlimited)"},
+    {"sidecar_lookup", &Settings::sidecar_lookup, 0, 1, {}, "look for <url>.torrent (1) or not (0)"},
+    {"allow_multiple_connections_per_ip",
+     &Settings::allow_multiple_connections_per_ip,
+     0,
+     1,
+     {},
+     "several peer connections per IP (tests with nodes on one address)"},
     {"socket_path", &Settings::socket_path, 0, 0, TextKind::path, "the node's Unix socket"},
     {"state_dir", &Settings::state_dir, 0, 0, TextKind::path, "directory of the job store"},
     {"cache_dir", &Settings::cache_dir, 0, 0, TextKind::path, "directory of cached content"},
@@ -171,6 +253,12 @@ Status check_text(const Spec& spec, std::string_view value) {
     return invalid("setting '" + std::string(spec.name) + "': '" + std::string(value) +
                    "' is not a log level (" + std::string(spec.description) + ")");
   }
+  if (spec.text == TextKind::text) {
+    for (char c : value)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        return invalid("setting '" + std::string(spec.name) + "': control character in the value");
+    return {};
+  }
   if (value.empty() || value.front() != '/')
     return invalid("setting '" + std::string(spec.name) + "': '" + std::string(value) +
                    "' is not an absolute path");
@@ -198,6 +286,9 @@ Status apply(const Spec& spec, Settings& settings, std::string_view value) {
   }
   std::uint64_t n = 0;
   if (Status s = parse_number(spec, value, n); !s.ok()) return s;
+  if (spec.name == "download_mode" && !is_download_mode(static_cast<int>(n)))
+    return invalid("setting 'download_mode': " + std::string(value) +
+                   " is not a download mode (0, 1, 2, 3, 99 or 100)");
   if (const auto* m = std::get_if<U32>(&spec.member))
     settings.*(*m) = static_cast<std::uint32_t>(n);
   else

@@ -53,6 +53,34 @@ struct Settings {
       static_cast<std::uint32_t>(origin::Settings{}.low_speed_time_s);
   std::uint32_t origin_connect_timeout_ms =
       static_cast<std::uint32_t>(origin::Settings{}.connect_timeout_ms);
+  // The swarm (DO's policies; design.md). download_mode: DO's DODownloadMode for jobs that set
+  // none (0 HTTP only, 1 LAN, 2 Group, 3 Internet, 99 Simple, 100 Bypass).
+  std::uint32_t download_mode = 1;
+  std::string group_id;  // mode 2: the group (its own swarm); empty: mode 2 acts as mode 1
+  std::uint32_t listen_port = 7680;  // DO's peer port; 0: any free port
+  std::string listen_address = "0.0.0.0";
+  std::string dht_bootstrap_nodes;   // mode 3 only; "host:port,host:port"; empty: none
+  // Files smaller than this are fetched from the origin only and not cached (DO: Simple mode for
+  // files under 10 MB; DOMinFileSizeToCache).
+  std::uint64_t min_file_size_to_cache = 10ull << 20;
+  // Cache eviction (DOMaxCacheSize, DOAbsoluteMaxCacheSize, DOMaxCacheAge).
+  std::uint32_t max_cache_percent = 20;
+  std::uint64_t max_cache_bytes = 0;        // 0: only the percentage applies
+  std::uint32_t max_cache_age_s = 259200;   // 3 days; 0: unlimited
+  // Before the origin is asked for a piece: DODelay{Foreground,Background}DownloadFromHttp, and a
+  // short grace for peers' bitfields to arrive (libtorrent reports availability 0 until then).
+  std::uint32_t delay_foreground_from_http_s = 0;
+  std::uint32_t delay_background_from_http_s = 0;
+  std::uint32_t peer_grace_ms = 2000;
+  // DOMinBackgroundQos: below this rate from peers, the origin also fetches pieces peers have.
+  std::uint64_t min_background_qos = 500 * 1000;  // bytes/s
+  // Upload policy: cap for non-LAN peers (LAN peers are not throttled) and DO's monthly cap.
+  std::uint64_t max_upload_bandwidth = 0;              // bytes/s, 0 = unlimited
+  std::uint64_t monthly_upload_cap = 20ull * 1000 * 1000 * 1000;  // bytes, 0 = unlimited
+  // Metadata look-ups: the sidecar <url>.torrent on the origin.
+  std::uint32_t sidecar_lookup = 1;
+  // Tests with many nodes on one address need several connections per IP (design.md).
+  std::uint32_t allow_multiple_connections_per_ip = 0;
   // Where the daemon lives.
   std::string socket_path = wire::kDefaultSocketPath;
   std::string state_dir = "/var/lib/donode";    // the job store

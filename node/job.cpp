@@ -68,6 +68,10 @@ FileStats job_stats(const JobRecord& job) {
     s.bytes_from_group_peers += f.stats.bytes_from_group_peers;
     s.bytes_from_internet_peers += f.stats.bytes_from_internet_peers;
     s.bytes_from_cache += f.stats.bytes_from_cache;
+    s.bytes_to_lan_peers += f.stats.bytes_to_lan_peers;
+    s.bytes_to_group_peers += f.stats.bytes_to_group_peers;
+    s.bytes_to_internet_peers += f.stats.bytes_to_internet_peers;
+    s.bytes_refetched += f.stats.bytes_refetched;
   }
   return s;
 }
@@ -94,6 +98,11 @@ std::string_view state_name(JobState s) {
       return "CANCELLED";
   }
   return "UNKNOWN";
+}
+
+bool is_download_mode(int mode) {
+  return (mode >= kModeHttpOnly && mode <= kModeInternet) || mode == kModeSimple ||
+         mode == kModeBypass;
 }
 
 }  // namespace donode::node

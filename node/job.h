@@ -60,14 +60,31 @@ struct JobError {
   std::string detail;                       // English detail appended to the HRESULT's text
 };
 
-// Bytes of one file by source (DO's DOSwarmStats); all zero except http until the swarm lands.
+// Bytes of one file by source and uploaded by peer class (DO's DOSwarmStats). Bytes from a source
+// count every byte received, also those of a piece that then failed its hash check.
 struct FileStats {
   std::uint64_t bytes_from_http = 0;
   std::uint64_t bytes_from_lan_peers = 0;
   std::uint64_t bytes_from_group_peers = 0;
   std::uint64_t bytes_from_internet_peers = 0;
   std::uint64_t bytes_from_cache = 0;
+  std::uint64_t bytes_to_lan_peers = 0;
+  std::uint64_t bytes_to_group_peers = 0;
+  std::uint64_t bytes_to_internet_peers = 0;
+  // Of the bytes from all sources, those not used: pieces that failed their hash check, and
+  // origin pieces a peer delivered first. Sources add up to the size plus these.
+  std::uint64_t bytes_refetched = 0;
 };
+
+// DO's DownloadMode values; kModeDefault: the node's configured mode.
+constexpr int kModeDefault = -1;
+constexpr int kModeHttpOnly = 0;
+constexpr int kModeLan = 1;
+constexpr int kModeGroup = 2;
+constexpr int kModeInternet = 3;
+constexpr int kModeSimple = 99;
+constexpr int kModeBypass = 100;
+bool is_download_mode(int mode);
 
 struct FileRecord {
   std::uint32_t index = 0;
@@ -82,6 +99,12 @@ struct FileRecord {
   std::uint64_t chunk_size = 0;
   std::vector<bool> chunks_done;
   FileStats stats;
+  // Swarm: the metadata the client gave (a .torrent path or URL, an info-hash or magnet; empty:
+  // look for a sidecar), the content it resolved to (info-hash hex; empty: origin only) and the
+  // download mode actually used (kModeDefault until the transfer starts).
+  std::string metadata;
+  std::string content_id;
+  int mode_used = kModeDefault;
 };
 
 struct JobRecord {
@@ -101,6 +124,8 @@ struct JobRecord {
   FileTime creation_time = 0;
   FileTime modification_time = 0;
   FileTime completion_time = 0;
+  int download_mode = kModeDefault;  // DO's DownloadMode for this job; default: the node's
+  std::string group_id;              // mode 2: the group; empty: the node's
   std::vector<FileRecord> files;
 };
 

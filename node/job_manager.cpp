@@ -147,6 +147,9 @@ Status JobManager::add_files(const Caller& caller, const JobId& id,
       rec.index = static_cast<std::uint32_t>(r.files.size());
       rec.remote = f.remote;
       rec.local = f.local;
+      if (f.metadata.size() > 8192)
+        return {E_INVALIDARG, "the metadata of a file is at most 8192 bytes (a path, URL or hash)"};
+      rec.metadata = f.metadata;
       r.files.push_back(std::move(rec));
     }
     return {};
@@ -243,6 +246,39 @@ Status JobManager::set_notify_flags(const Caller& caller, const JobId& id, std::
   });
 }
 
+Status JobManager::set_download_mode(const Caller& caller, const JobId& id, int mode) {
+  return update(caller, id, [&](JobRecord& r) -> Status {
+    if (!is_download_mode(mode))
+      return {E_INVALIDARG, std::to_string(mode) +
+                                " is not a download mode (0, 1, 2, 3, 99 or 100)"};
+    r.download_mode = mode;
+    return {};
+  });
+}
+
+Status JobManager::set_group_id(const Caller& caller, const JobId& id, const std::string& group) {
+  return update(caller, id, [&](JobRecord& r) -> Status {
+    if (group.size() > 256) return {E_INVALIDARG, "a group id is at most 256 bytes"};
+    r.group_id = group;
+    return {};
+  });
+}
+
+Status JobManager::set_file_metadata(const Caller& caller, const JobId& id, std::uint32_t index,
+                                     const std::string& metadata) {
+  return update(caller, id, [&](JobRecord& r) -> Status {
+    if (index >= r.files.size())
+      return {E_INVALIDARG, "job " + r.id.str() + " has no file " + std::to_string(index)};
+    FileRecord& f = r.files[index];
+    if (f.transferred || f.bytes_transferred > 0 || is_active(r.state))
+      return {DO_E_INVALID_STATE, "the metadata of a file can be set only before its transfer"};
+    if (metadata.size() > 8192)
+      return {E_INVALIDARG, "the metadata of a file is at most 8192 bytes (a path, URL or hash)"};
+    f.metadata = metadata;
+    return {};
+  });
+}
+
 Status JobManager::set_min_retry_delay(const Caller& caller, const JobId& id,
                                        std::uint32_t seconds) {
   return update(caller, id, [&](JobRecord& r) -> Status {
@@ -278,7 +314,11 @@ Result<CompletePlan> JobManager::complete_begin(const Caller& caller, const JobI
   for (const FileRecord& f : r.files) {
     if (!f.transferred) plan.partial = true;
     if (!f.transferred || f.completed) continue;
-    plan.files.push_back({f.index, f.local, f.bytes_total, transfers_.cache_path(r.id, f.index)});
+    const bool shared = !f.content_id.empty();
+    plan.files.push_back({f.index, f.local, f.bytes_total,
+                          shared ? transfers_.content_path(f.content_id)
+                                 : transfers_.cache_path(r.id, f.index),
+                          shared});
   }
   return plan;
 }

@@ -38,6 +38,7 @@ struct [[nodiscard]] Result {
 struct FileSpec {
   std::string remote;
   std::string local;
+  std::string metadata = {};  // swarm metadata the client gives (see FileRecord::metadata)
 };
 
 // One file Complete must write: the client copies `cache_path` (opened read-only by the RPC layer)
@@ -47,6 +48,7 @@ struct CompleteFile {
   std::string local;
   std::uint64_t size = 0;
   std::string cache_path;
+  bool shared = false;  // the cache keeps (and seeds) the file: hand over a copy, never the file
 };
 struct CompletePlan {
   std::vector<CompleteFile> files;  // transferred and not yet completed
@@ -101,6 +103,13 @@ class JobManager final : public TransferEvents {
   Status set_notify_flags(const Caller& caller, const JobId& id, std::uint32_t flags);
   Status set_min_retry_delay(const Caller& caller, const JobId& id, std::uint32_t seconds);
   Status set_no_progress_timeout(const Caller& caller, const JobId& id, std::uint32_t seconds);
+  // The swarm: DO's download mode for the job (is_download_mode, else E_INVALIDARG) and its group;
+  // they apply from the next start of a transfer.
+  Status set_download_mode(const Caller& caller, const JobId& id, int mode);
+  Status set_group_id(const Caller& caller, const JobId& id, const std::string& group);
+  // A file's metadata, before its transfer began (else BG_E_INVALID_STATE... DO_E_INVALID_STATE).
+  Status set_file_metadata(const Caller& caller, const JobId& id, std::uint32_t index,
+                           const std::string& metadata);
   Result<JobError> get_error(const Caller& caller, const JobId& id) const;
   Result<CompletePlan> complete_begin(const Caller& caller, const JobId& id);
   // All writes succeeded → ACKNOWLEDGED (S_OK, or BG_S_PARTIAL_COMPLETE when files were dropped).
@@ -123,6 +132,10 @@ class JobManager final : public TransferEvents {
   void on_bytes(const JobId& job, std::uint32_t file, std::uint64_t bytes) override;
   void on_chunk_done(const JobId& job, std::uint32_t file, std::uint64_t chunk) override;
   void on_retrying(const JobId& job, std::uint32_t file, const JobError& error) override;
+  void on_content(const JobId& job, std::uint32_t file, const std::string& content_id,
+                  int mode_used) override;
+  void on_swarm_progress(const JobId& job, std::uint32_t file, std::uint64_t verified_bytes,
+                         const FileStats& stats) override;
   void on_file_done(const JobId& job, std::uint32_t file) override;
   void on_file_failed(const JobId& job, std::uint32_t file, const JobError& error,
                       bool transient) override;

@@ -414,6 +414,37 @@ void JobManager::on_bytes(const JobId& job, std::uint32_t file, std::uint64_t by
   touch(*e);
 }
 
+void JobManager::on_content(const JobId& job, std::uint32_t file, const std::string& content_id,
+                            int mode_used) {
+  Entry* e = transferring(job, file);
+  if (!e) return;
+  FileRecord& f = e->record.files[file];
+  if (f.content_id == content_id && f.mode_used == mode_used) return;
+  f.content_id = content_id;
+  f.mode_used = mode_used;
+  save(*e);
+}
+
+void JobManager::on_swarm_progress(const JobId& job, std::uint32_t file,
+                                   std::uint64_t verified_bytes, const FileStats& stats) {
+  Entry* e = transferring(job, file);
+  if (!e) return;
+  FileRecord& f = e->record.files[file];
+  if (f.bytes_total != kSizeUnknown) verified_bytes = std::min(verified_bytes, f.bytes_total);
+  const bool progressed = verified_bytes > f.bytes_transferred;
+  f.bytes_transferred = verified_bytes;
+  f.stats = stats;
+  if (!progressed) return;
+  e->no_progress_since.reset();  // a verified byte from any source is progress
+  stamp(*e);
+  if (e->record.state == JobState::connecting) {
+    e->record.state = JobState::transferring;
+    e->record.error.reset();
+    save(*e);
+  }
+  touch(*e);
+}
+
 void JobManager::on_chunk_done(const JobId& job, std::uint32_t file, std::uint64_t chunk) {
   Entry* e = transferring(job, file);
   if (!e) return;

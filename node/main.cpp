@@ -15,12 +15,15 @@
 #include <string>
 
 #include "node/config.h"
+#include "node/content_store.h"
 #include "node/ipc_server.h"
 #include "node/job_manager.h"
 #include "node/rpc_methods.h"
 #include "node/store.h"
+#include "node/swarm_engine.h"
 #include "node/system_clock.h"
 #include "node/transfer_engine.h"
+#include "node/usage_counters.h"
 
 namespace {
 
@@ -47,6 +50,13 @@ struct EventsRelay final : TransferEvents {
   }
   void on_retrying(const JobId& j, std::uint32_t f, const JobError& e) override {
     target->on_retrying(j, f, e);
+  }
+  void on_content(const JobId& j, std::uint32_t f, const std::string& id, int mode) override {
+    target->on_content(j, f, id, mode);
+  }
+  void on_swarm_progress(const JobId& j, std::uint32_t f, std::uint64_t verified,
+                         const FileStats& stats) override {
+    target->on_swarm_progress(j, f, verified, stats);
   }
   void on_file_done(const JobId& j, std::uint32_t f) override { target->on_file_done(j, f); }
   void on_file_failed(const JobId& j, std::uint32_t f, const JobError& e, bool transient) override {
@@ -159,14 +169,29 @@ int run(const Settings& settings) {
   SystemClock clock;
   EventsRelay relay;
   IpcEventSink sink;
-  TransferEngine engine(settings.cache_dir, origin_settings(settings), relay, io);
+  std::unique_ptr<ContentStore> contents;
+  if (const Status s = ContentStore::open(settings.state_dir + "/donode.db", contents); !s.ok()) {
+    spdlog::critical("cannot open the content store: {}", s.detail);
+    return 1;
+  }
+  std::unique_ptr<UsageCounters> counters;
+  if (const Status s = UsageCounters::open(*contents, counters); !s.ok()) {
+    spdlog::critical("cannot read the usage counters: {}", s.detail);
+    return 1;
+  }
+  TransferEngine origin_only(settings.cache_dir, origin_settings(settings), relay, io);
+  SwarmEngine engine(settings, origin_only, *contents, *counters, relay, io);
+  if (const Status s = engine.open(); !s.ok()) {
+    spdlog::critical("cannot start the swarm: {}", s.detail);
+    return 1;
+  }
   JobManager jobs(settings, *store, engine, sink, clock);
   relay.target = &jobs;
   if (const Status s = jobs.load(); !s.ok()) {
     spdlog::critical("cannot load jobs: {}", s.detail);
     return 1;
   }
-  RpcMethods methods(jobs, kNodeName);
+  RpcMethods methods(jobs, kNodeName, &engine);
   IpcServer server(io, settings.socket_path,
                    [&methods](const Caller& c, std::string_view m, const nlohmann::json& p) {
                      return methods.dispatch(c, m, p);
@@ -192,6 +217,7 @@ int run(const Settings& settings) {
     sink.server = nullptr;
     server.stop();
     ticker.cancel();
+    engine.close();
     io.stop();
   });
   spdlog::info("{} listening on {} (state {}, cache {})", kNodeName, settings.socket_path,

@@ -48,6 +48,9 @@ class TransferControl {
   virtual void release_job(const JobId& job) = 0;
   // The node-owned file that holds a file's bytes (opened read-only at Complete).
   virtual std::string cache_path(const JobId& job, std::uint32_t file_index) const = 0;
+  // The file of shared content (swarm): it stays in the cache after Complete and is seeded to
+  // peers, so the client gets a copy, never the file itself. Empty: no such content here.
+  virtual std::string content_path(const std::string& /*content_id*/) const { return {}; }
 };
 
 class TransferEvents {
@@ -59,6 +62,11 @@ class TransferEvents {
   virtual void on_bytes(const JobId& job, std::uint32_t file, std::uint64_t bytes) = 0;
   virtual void on_chunk_done(const JobId& job, std::uint32_t file, std::uint64_t chunk) = 0;
   virtual void on_retrying(const JobId& job, std::uint32_t file, const JobError& error) = 0;
+  // The swarm: the file resolved to content `content_id` (empty: origin only) in `mode_used`.
+  virtual void on_content(const JobId&, std::uint32_t, const std::string&, int) {}
+  // The swarm's progress of a file in absolute values: verified bytes from every source, and the
+  // bytes by source and uploaded by class since the file started.
+  virtual void on_swarm_progress(const JobId&, std::uint32_t, std::uint64_t, const FileStats&) {}
   virtual void on_file_done(const JobId& job, std::uint32_t file) = 0;
   virtual void on_file_failed(const JobId& job, std::uint32_t file, const JobError& error,
                               bool transient) = 0;

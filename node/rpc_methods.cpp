@@ -87,7 +87,18 @@ json stats_to_json(const FileStats& s) {
           {"bytes_from_group_peers", s.bytes_from_group_peers},
           {"bytes_from_internet_peers", s.bytes_from_internet_peers},
           {"bytes_from_cache", s.bytes_from_cache},
-          {"download_mode", 0}};
+          {"bytes_to_lan_peers", s.bytes_to_lan_peers},
+          {"bytes_to_group_peers", s.bytes_to_group_peers},
+          {"bytes_to_internet_peers", s.bytes_to_internet_peers},
+          {"bytes_refetched", s.bytes_refetched}};
+}
+
+json file_stats_to_json(const FileRecord& f) {
+  json j = stats_to_json(f.stats);
+  j["download_mode"] = f.mode_used;
+  j["content_id"] = f.content_id;
+  j["status"] = f.transferred ? 1 : 0;  // DO's SwarmStatus: Complete or Downloading
+  return j;
 }
 
 json error_to_json(const JobError& e) {
@@ -108,7 +119,8 @@ json file_to_json(const FileRecord& f) {
           {"bytes_transferred", f.bytes_transferred},
           {"completed", f.completed},
           {"transferred", f.transferred},
-          {"stats", stats_to_json(f.stats)}};
+          {"metadata", f.metadata},
+          {"stats", file_stats_to_json(f)}};
 }
 
 json job_to_json(const JobRecord& job, std::uint32_t no_progress_timeout) {
@@ -132,11 +144,16 @@ json job_to_json(const JobRecord& job, std::uint32_t no_progress_timeout) {
           {"progress", progress_to_json(job_progress(job))},
           {"error", job.error ? error_to_json(*job.error) : json(nullptr)},
           {"stats", stats_to_json(job_stats(job))},
+          {"download_mode", job.download_mode},
+          {"group_id", job.group_id},
           {"files", std::move(files)}};
 }
 
-RpcMethods::RpcMethods(JobManager& jobs, std::string node_name)
-    : jobs_(jobs), node_name_(std::move(node_name)), started_(std::chrono::steady_clock::now()) {}
+RpcMethods::RpcMethods(JobManager& jobs, std::string node_name, AdminPort* admin)
+    : jobs_(jobs),
+      admin_(admin),
+      node_name_(std::move(node_name)),
+      started_(std::chrono::steady_clock::now()) {}
 
 Reply RpcMethods::dispatch(const Caller& caller, std::string_view method, const json& params) {
   using Handler = std::function<Reply(RpcMethods&, const Caller&, const json&)>;
@@ -180,10 +197,10 @@ Reply RpcMethods::dispatch(const Caller& caller, std::string_view method, const 
        }},
       {"job.list_files",
        [](RpcMethods& s, const Caller& c, const json& p) {
-         return done<JobRecord>(s.jobs_.get_job(c, job_id(p)), [](const JobRecord& j) {
+         return done<JobRecord>(s.jobs_.get_job(c, job_id(p)), [&s](const JobRecord& j) {
            json arr = json::array();
            for (const auto& f : j.files) arr.push_back(file_to_json(f));
-           return json{{"files", std::move(arr)}};
+           return json{{"files", s.with_live(j, std::move(arr))}};
          });
        }},
       {"job.add_files",
@@ -196,7 +213,8 @@ Reply RpcMethods::dispatch(const Caller& caller, std::string_view method, const 
            auto remote = optional_string(f, "remote");
            auto local = optional_string(f, "local");
            if (!remote || !local) throw BadParams{"each file needs \"remote\" and \"local\""};
-           specs.push_back({std::move(*remote), std::move(*local)});
+           specs.push_back(
+               {std::move(*remote), std::move(*local), optional_string(f, "metadata").value_or("")});
          }
          return done(s.jobs_.add_files(c, job_id(p), specs));
        }},
@@ -236,6 +254,18 @@ Reply RpcMethods::dispatch(const Caller& caller, std::string_view method, const 
   };
   const auto it = table.find(method);
   if (it == table.end()) {
+    try {
+      if (auto admin = dispatch_admin(caller, method, params)) return std::move(*admin);
+    } catch (const BadParams& e) {
+      Reply r;
+      r.error = RpcError{wire::kInvalidParams, e.message, E_INVALIDARG};
+      return r;
+    } catch (const json::exception& e) {
+      Reply r;
+      r.error =
+          RpcError{wire::kInvalidParams, std::string("bad params: ") + e.what(), E_INVALIDARG};
+      return r;
+    }
     Reply r;
     r.error =
         RpcError{wire::kMethodNotFound, "method not found: " + std::string(method), std::nullopt};
@@ -273,6 +303,10 @@ Reply RpcMethods::set(const Caller& c, const json& p) {
       s = jobs_.set_min_retry_delay(c, id, u32(value, "min_retry_delay"));
     } else if (key == "no_progress_timeout") {
       s = jobs_.set_no_progress_timeout(c, id, u32(value, "no_progress_timeout"));
+    } else if (key == "download_mode") {
+      s = jobs_.set_download_mode(c, id, static_cast<int>(u32(value, "download_mode")));
+    } else if (key == "group_id") {
+      s = jobs_.set_group_id(c, id, optional_string(p, "group_id").value_or(""));
     } else {
       throw BadParams{"unknown job property \"" + key + "\""};
     }
@@ -301,7 +335,7 @@ Reply RpcMethods::complete_begin(const Caller& c, const json& p) {
     // rights instead of copying it (one write on the critical path). A node that is not root
     // cannot hand over; the client then copies. (A shared, seeded cache will hand over a reflink
     // or a copy instead.)
-    if (::fchown(fd, c.uid, c.gid) != 0) {
+    if (!f.shared && ::fchown(fd, c.uid, c.gid) != 0) {
       spdlog::debug("complete: no hand-over of {}: {}", f.cache_path, std::strerror(errno));
     }
     files.push_back(
@@ -332,4 +366,42 @@ Reply RpcMethods::complete_end(const Caller& c, const json& p) {
   return done(end.status, json{{"state", static_cast<int>(*end)}});
 }
 
+json RpcMethods::with_live(const JobRecord& job, json files) const {
+  if (!admin_) return files;
+  for (auto& f : files) {
+    const json live = admin_->file_live(job.id, f["index"].get<std::uint32_t>());
+    for (const auto& [key, value] : live.items()) f["stats"][key] = value;
+  }
+  return files;
+}
+
+std::optional<Reply> RpcMethods::dispatch_admin(const Caller& c, std::string_view method,
+                                                const json& p) {
+  if (method == "file.set") {
+    const JobId id = job_id(p);
+    const std::uint32_t index = u32(field(p, "index"), "index");
+    const auto metadata = optional_string(p, "metadata");
+    if (!metadata) throw BadParams{"file.set needs \"metadata\""};
+    return done(jobs_.set_file_metadata(c, id, index, *metadata));
+  }
+  if (method.substr(0, 5) != "node." && method.substr(0, 6) != "cache.") return std::nullopt;
+  if (!admin_) {
+    return failure(Status{E_NOTIMPL, std::string(method) + ": this node runs without a swarm"});
+  }
+  if (method == "node.stats") return done(Status{}, admin_->node_stats());
+  if (method == "cache.list") return done(Status{}, admin_->cache_list());
+  if (method == "cache.delete" || method == "cache.pin") {
+    // The cache serves every user: only root changes it.
+    if (c.uid != 0) return failure(Status{E_ACCESSDENIED, "only root may change the cache"});
+    const auto id = optional_string(p, "id");
+    if (!id) throw BadParams{std::string(method) + " needs \"id\""};
+    if (method == "cache.delete") return done(admin_->cache_delete(*id));
+    const json& pinned = field(p, "pinned");
+    if (!pinned.is_boolean()) throw BadParams{"\"pinned\" must be a boolean"};
+    return done(admin_->cache_pin(*id, pinned.get<bool>()));
+  }
+  return std::nullopt;
+}
+
 }  // namespace donode::node
+

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "node/admin_port.h"
 #include "node/ipc_types.h"
 #include "node/job_manager.h"
 
@@ -14,15 +15,21 @@ namespace donode::node {
 
 class RpcMethods {
  public:
-  RpcMethods(JobManager& jobs, std::string node_name);
+  // `admin` (may be null: no swarm) answers node.stats, cache.* and live file figures.
+  RpcMethods(JobManager& jobs, std::string node_name, AdminPort* admin = nullptr);
   Reply dispatch(const Caller& caller, std::string_view method, const nlohmann::json& params);
 
  private:
   Reply set(const Caller& caller, const nlohmann::json& params);
   Reply complete_begin(const Caller& caller, const nlohmann::json& params);
   Reply complete_end(const Caller& caller, const nlohmann::json& params);
+  // node.stats, cache.*, file.set (rpc_admin.cpp); nullopt: not one of them.
+  std::optional<Reply> dispatch_admin(const Caller& caller, std::string_view method,
+                                      const nlohmann::json& params);
+  nlohmann::json with_live(const JobRecord& job, nlohmann::json files) const;
 
   JobManager& jobs_;
+  AdminPort* admin_;
   std::string node_name_;
   std::chrono::steady_clock::time_point started_;
 };

@@ -27,11 +27,14 @@ namespace {
 constexpr std::string_view kJobColumns =
     "id, name, description, type, owner_uid, state, priority, notify_flags, min_retry_delay_s, "
     "no_progress_timeout_s, error_count, error_hresult, error_context, error_file_index, "
-    "error_protocol, error_detail, creation_time, modification_time, completion_time";
+    "error_protocol, error_detail, creation_time, modification_time, completion_time, "
+    "download_mode, group_id";
 constexpr std::string_view kFileColumns =
     "job_id, file_index, remote, local, bytes_total, bytes_transferred, transferred, completed, "
     "validator, chunk_size, chunk_count, chunks_done, bytes_from_http, bytes_from_lan_peers, "
-    "bytes_from_group_peers, bytes_from_internet_peers, bytes_from_cache";
+    "bytes_from_group_peers, bytes_from_internet_peers, bytes_from_cache, metadata, content_id, "
+    "mode_used, bytes_to_lan_peers, bytes_to_group_peers, bytes_to_internet_peers, "
+    "bytes_refetched";
 
 // "?1, ?2, ... ?n" and "c = excluded.c, ..." for an upsert of `columns` keyed by `key_count`.
 std::string placeholders(int n) {
@@ -252,6 +255,8 @@ Status Store::write_job_row(const JobRecord& job) {
   bind_u64(s, 17, job.creation_time);
   bind_u64(s, 18, job.modification_time);
   bind_u64(s, 19, job.completion_time);
+  sqlite3_bind_int(s, 20, job.download_mode);
+  bind_bytes(s, 21, job.group_id);
   const int rc = sqlite3_step(s);
   if (rc != SQLITE_DONE) return sqlite_failure(db_, rc, path_, "save job " + job.id.str());
   return {};
@@ -277,6 +282,13 @@ Status Store::write_file_row(const JobId& job, const FileRecord& file) {
   bind_u64(s, 15, file.stats.bytes_from_group_peers);
   bind_u64(s, 16, file.stats.bytes_from_internet_peers);
   bind_u64(s, 17, file.stats.bytes_from_cache);
+  bind_bytes(s, 18, file.metadata);
+  bind_bytes(s, 19, file.content_id);
+  sqlite3_bind_int(s, 20, file.mode_used);
+  bind_u64(s, 21, file.stats.bytes_to_lan_peers);
+  bind_u64(s, 22, file.stats.bytes_to_group_peers);
+  bind_u64(s, 23, file.stats.bytes_to_internet_peers);
+  bind_u64(s, 24, file.stats.bytes_refetched);
   const int rc = sqlite3_step(s);
   if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
     return {E_INVALIDARG, "job store " + path_ + ": cannot save file " +
@@ -357,6 +369,8 @@ void read_job_row(sqlite3_stmt* s, JobRecord& job, std::string& bad) {
   job.creation_time = column_u64(s, 16);
   job.modification_time = column_u64(s, 17);
   job.completion_time = column_u64(s, 18);
+  job.download_mode = column_in_range<int>(s, 19, kModeDefault, kModeBypass, bad);
+  job.group_id = column_bytes(s, 20);
 }
 
 void read_file_row(sqlite3_stmt* s, FileRecord& f, std::string& bad) {
@@ -385,6 +399,13 @@ void read_file_row(sqlite3_stmt* s, FileRecord& f, std::string& bad) {
   f.stats.bytes_from_group_peers = column_u64(s, 14);
   f.stats.bytes_from_internet_peers = column_u64(s, 15);
   f.stats.bytes_from_cache = column_u64(s, 16);
+  f.metadata = column_bytes(s, 17);
+  f.content_id = column_bytes(s, 18);
+  f.mode_used = column_in_range<int>(s, 19, kModeDefault, kModeBypass, bad);
+  f.stats.bytes_to_lan_peers = column_u64(s, 20);
+  f.stats.bytes_to_group_peers = column_u64(s, 21);
+  f.stats.bytes_to_internet_peers = column_u64(s, 22);
+  f.stats.bytes_refetched = column_u64(s, 23);
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ namespace donode::node {
 class Store final : public JobStore {
  public:
   // The schema version this build writes; older databases are migrated at open.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (creating it 0600 if absent) the database at `path` and brings its schema up to date.
   // On failure `out` stays empty and the Status says why in English: a file that is not a SQLite

@@ -67,6 +67,20 @@ CREATE TABLE kv (
 ) WITHOUT ROWID;
 PRAGMA user_version = 1;
 )sql",
+    // 2: the swarm — download mode and group per job; metadata, content, mode used and uploaded
+    // bytes per file.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN download_mode INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE jobs ADD COLUMN group_id BLOB NOT NULL DEFAULT x'';
+ALTER TABLE files ADD COLUMN metadata BLOB NOT NULL DEFAULT x'';
+ALTER TABLE files ADD COLUMN content_id BLOB NOT NULL DEFAULT x'';
+ALTER TABLE files ADD COLUMN mode_used INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE files ADD COLUMN bytes_to_lan_peers INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE files ADD COLUMN bytes_to_group_peers INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE files ADD COLUMN bytes_to_internet_peers INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE files ADD COLUMN bytes_refetched INTEGER NOT NULL DEFAULT 0;
+PRAGMA user_version = 2;
+)sql",
 };
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,
               "one migration step per schema version");

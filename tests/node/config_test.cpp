@@ -80,11 +80,25 @@ TEST(Settings, TableListsEverySettingAndRoundTrips) {
     Settings copy = s;
     EXPECT_TRUE(set_setting(copy, info.name, info.value).ok()) << info.name;
   }
-  EXPECT_EQ(all.size(), 24u);
+  EXPECT_EQ(all.size(), 41u);
   EXPECT_TRUE(names.count("time_slice_s"));
   ASSERT_TRUE(set_setting(s, "time_slice_s", "45").ok());
   EXPECT_EQ(s.time_slice_s, 45u);
   EXPECT_EQ(set_setting(s, "nope", "1").hresult, E_INVALIDARG);
+}
+
+TEST(Settings, DownloadModeTakesOnlyDoModes) {
+  Settings s;
+  EXPECT_EQ(s.download_mode, 1u);  // DO's default: LAN
+  for (const char* ok : {"0", "1", "2", "3", "99", "100"})
+    EXPECT_TRUE(set_setting(s, "download_mode", ok).ok()) << ok;
+  for (const char* bad : {"4", "50", "98", "101", "-1", "lan"})
+    EXPECT_EQ(set_setting(s, "download_mode", bad).hresult, E_INVALIDARG) << bad;
+  EXPECT_EQ(s.download_mode, 100u);
+  EXPECT_TRUE(set_setting(s, "group_id", "site-7").ok());
+  EXPECT_EQ(s.group_id, "site-7");
+  EXPECT_EQ(set_setting(s, "group_id", std::string{'a', '\x01', 'b'}).hresult, E_INVALIDARG);
+  EXPECT_EQ(s.group_id, "site-7");
 }
 
 TEST(Settings, OriginSettingsReachTheFetcher) {
