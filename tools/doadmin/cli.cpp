@@ -74,6 +74,7 @@ constexpr VerbSpec kVerbs[] = {
     {VerbId::perf, "perf", "", "show the node's performance snapshot (like Get-DeliveryOptimizationPerfSnap)", 0, 0, false, kPerfOptions},
     {VerbId::cache, "cache", "list|delete ID|pin ID|unpin ID", "list the node's cached content, or delete, pin or unpin an item (ID: a content id or its first digits)", 1, 2, false, kNone},
     {VerbId::publish, "publish", "FILE|DIR...", "write FILE.torrent beside each file (every file under DIR) for the origin", 1, kUnbounded, false, kPublishOptions},
+    {VerbId::sources, "sources", "JOB", "show where each file's bytes came from (origin, peers by class, refetched after hash failures)", 1, 1, false, kNone},
     {VerbId::help, "help", "[VERB]", "show help for all verbs or one", 0, 1, false, kNone},
 };
 // clang-format on

@@ -3,6 +3,9 @@
 
 #include <wire/protocol.h>
 
+#include <cstdio>
+
+#include "format.h"
 #include "lookup.h"
 #include "node_model.h"
 #include "node_render.h"
@@ -50,6 +53,33 @@ int run_setgroup(const Context& ctx) {
   const std::string shown = group.empty() ? std::string("none") : "'" + printable(group) + "'";
   ctx.print("Job " + format_guid(found.id) + ": group set to " + shown + ".\n",
             Json{{"id", format_guid(found.id)}, {"group_id", group}});
+  return kExitOk;
+}
+
+int run_sources(const Context& ctx) {
+  const FoundJob found = find_job(ctx.node(), ctx.cmd.operands.at(0));
+  const Json reply = connect_node().call("job.list_files", Json{{"id", format_guid(found.id)}});
+  Json files = Json::array();
+  std::string text =
+      "FILE  FROM HTTP    FROM LAN    FROM GROUP  FROM INTERNET  REFETCHED   HASH FAILS\n";
+  for (const Json& f : reply.value("files", Json::array())) {
+    const Json stats = f.value("stats", Json::object());
+    const auto n = [&](const char* key) { return stats.value(key, std::uint64_t{0}); };
+    files.push_back({{"index", f.value("index", 0)},
+                     {"remote", f.value("remote", "")},
+                     {"bytes_total", f.value("bytes_total", Json(nullptr))},
+                     {"stats", stats}});
+    char line[160];
+    std::snprintf(line, sizeof line, "%-5u %-11s %-11s %-11s %-14s %-11s %llu\n",
+                  f.value("index", 0u), format_size(n("bytes_from_http")).c_str(),
+                  format_size(n("bytes_from_lan_peers")).c_str(),
+                  format_size(n("bytes_from_group_peers")).c_str(),
+                  format_size(n("bytes_from_internet_peers")).c_str(),
+                  format_size(n("bytes_refetched")).c_str(),
+                  static_cast<unsigned long long>(n("hash_failures")));
+    text += line;
+  }
+  ctx.print(text, Json{{"id", format_guid(found.id)}, {"files", std::move(files)}});
   return kExitOk;
 }
 

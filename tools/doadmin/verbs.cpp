@@ -326,6 +326,7 @@ constexpr VerbImpl kImpls[] = {
     {VerbId::perf, &run_perf, false},
     {VerbId::cache, &run_cache, false},
     {VerbId::publish, &run_publish, false},
+    {VerbId::sources, &run_sources, false},
 };
 // clang-format on
 

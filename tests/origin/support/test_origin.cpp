@@ -169,6 +169,7 @@ struct TestOrigin::Impl {
   net::io_context io;  // only for socket objects: all I/O here is synchronous
   tcp::acceptor acceptor{io};
   std::uint16_t port = 0;
+  std::string address = "127.0.0.1";
   mutable std::mutex mutex;  // faults, stats, connections
   std::vector<ActiveFault> faults;
   OriginStats stats;
@@ -461,15 +462,19 @@ void TestOrigin::Impl::stop() {
   acceptor.close(ec);
 }
 
-TestOrigin::TestOrigin(std::string root, std::vector<Fault> faults, std::uint16_t port)
+TestOrigin::TestOrigin(std::string root, std::vector<Fault> faults, std::uint16_t port,
+                       const std::string& address)
     : impl_(std::make_unique<Impl>(std::move(root), std::move(faults))) {
   boost::system::error_code ec;
-  const tcp::endpoint endpoint(net::ip::address_v4::loopback(), port);
+  const auto ip = net::ip::make_address(address, ec);
+  if (ec) throw std::runtime_error("test origin: bad address " + address);
+  const tcp::endpoint endpoint(ip, port);
+  impl_->address = address;
   impl_->acceptor.open(endpoint.protocol(), ec);
   if (!ec) impl_->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) impl_->acceptor.bind(endpoint, ec);
   if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("test origin cannot listen on 127.0.0.1: " + ec.message());
+  if (ec) throw std::runtime_error("test origin cannot listen on " + address + ": " + ec.message());
   impl_->port = impl_->acceptor.local_endpoint().port();
   impl_->acceptor_thread = std::thread([this] { impl_->accept_loop(); });
 }
@@ -483,7 +488,7 @@ std::uint16_t TestOrigin::port() const {
 }
 
 std::string TestOrigin::url(std::string_view path) const {
-  return "http://127.0.0.1:" + std::to_string(impl_->port) + std::string(path);
+  return "http://" + impl_->address + ":" + std::to_string(impl_->port) + std::string(path);
 }
 
 OriginStats TestOrigin::stats() const {

@@ -32,8 +32,10 @@ struct OriginStats {
 // GET /__stats answers OriginStats::to_json() and is not counted.
 class TestOrigin {
  public:
-  // Listens on 127.0.0.1:`port` (0: any free port). Throws std::runtime_error if it cannot.
-  explicit TestOrigin(std::string root, std::vector<Fault> faults = {}, std::uint16_t port = 0);
+  // Listens on `address`:`port` (0: any free port). Throws std::runtime_error if it cannot.
+  // Other addresses than 127.0.0.1 only inside a network namespace the test made (testbed).
+  explicit TestOrigin(std::string root, std::vector<Fault> faults = {}, std::uint16_t port = 0,
+                      const std::string& address = "127.0.0.1");
   ~TestOrigin();  // closes every connection and joins every thread
   TestOrigin(const TestOrigin&) = delete;
   TestOrigin& operator=(const TestOrigin&) = delete;

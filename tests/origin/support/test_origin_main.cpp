@@ -1,9 +1,10 @@
 // test_origin: a Range-capable HTTP/1.1 file server on 127.0.0.1 with fault injection, run as a
-// process by integration tests. It never listens on anything but 127.0.0.1.
+// process by integration tests. It listens on 127.0.0.1 unless told another address (testbed).
 //
 // Usage: test_origin --root DIR [--port N] [--port-file FILE] [--fault SPEC]...
 //   --root DIR        serve the files under DIR (GET and HEAD; "Range: bytes=a-b", "a-", "-n")
-//   --port N          listen on 127.0.0.1:N; 0 (the default) picks a free port
+//   --port N          listen on port N; 0 (the default) picks a free port
+//   --address A       listen on A (default 127.0.0.1; others only in a test's own namespace)
 //   --port-file FILE  write the port there (to FILE.tmp, then renamed: readers never see half)
 //   --fault SPEC      inject a fault; may be repeated. SPEC is [PATH:]KIND[=VALUE][,first=N]:
 //                     PATH limits it to one path (e.g. /big.bin), first=N to the first N requests
@@ -58,6 +59,7 @@ bool write_port_file(const std::string& path, std::uint16_t port) {
 int main(int argc, char** argv) {
   std::string root;
   std::string port_file;
+  std::string address = "127.0.0.1";
   long port = 0;
   std::vector<donode::test::Fault> faults;
   for (int i = 1; i < argc; ++i) {
@@ -66,6 +68,8 @@ int main(int argc, char** argv) {
     const std::string value = argv[++i];
     if (arg == "--root") {
       root = value;
+    } else if (arg == "--address") {
+      address = value;
     } else if (arg == "--port-file") {
       port_file = value;
     } else if (arg == "--port") {
@@ -90,7 +94,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   try {
-    donode::test::TestOrigin origin(root, std::move(faults), static_cast<std::uint16_t>(port));
+    donode::test::TestOrigin origin(root, std::move(faults), static_cast<std::uint16_t>(port),
+                                    address);
     std::cout << origin.port() << std::endl;
     if (!port_file.empty() && !write_port_file(port_file, origin.port())) {
       std::cerr << "test_origin: cannot write " << port_file << ": " << std::strerror(errno)
