@@ -4,19 +4,10 @@
 #include <algorithm>
 #include <functional>
 #include <numeric>
+#include <random>
 #include <string_view>
 
 namespace donode::node {
-
-std::vector<std::uint32_t> origin_order(std::uint32_t pieces, std::uint64_t node_seed,
-                                        const std::string& content_id) {
-  std::vector<std::uint32_t> order(pieces);
-  std::iota(order.begin(), order.end(), 0u);
-  std::mt19937_64 rng(node_seed ^ std::hash<std::string>{}(content_id));
-  std::shuffle(order.begin(), order.end(), rng);
-  return order;
-}
-
 namespace {
 
 // FNV-1a, 64 bits: the same on every node and build (std::hash need not be).
@@ -36,69 +27,104 @@ std::uint64_t mix(std::uint64_t h, std::uint32_t piece) {
   return h;
 }
 
+// Missing here, nobody sending or holding it, not already asked for.
+bool wanted(const PieceSituation& s, std::uint32_t p) {
+  if (p >= s.have.size() || s.have[p] || s.busy.count(p) != 0) return false;
+  if (p < s.downloading.size() && s.downloading[p]) return false;
+  return p >= s.availability.size() || s.availability[p] == 0;
+}
+
+bool alone(const OriginShare& share) {
+  return share.owner.empty() || share.self < 0;
+}
+
 }  // namespace
 
-std::vector<bool> origin_share(std::uint32_t pieces, const std::vector<std::string>& members,
-                               const std::string& self, const std::string& content_id) {
-  std::vector<bool> mine(pieces, true);
-  if (members.size() < 2 || self.empty()) return mine;
+std::vector<std::uint32_t> origin_order(std::uint32_t pieces, std::uint64_t node_seed,
+                                        const std::string& content_id) {
+  std::vector<std::uint32_t> order(pieces);
+  std::iota(order.begin(), order.end(), 0u);
+  std::mt19937_64 rng(node_seed ^ fnv1a(content_id));
+  std::shuffle(order.begin(), order.end(), rng);
+  return order;
+}
+
+OriginShare origin_share(std::uint32_t pieces, const std::vector<std::string>& members,
+                         const std::string& self, const std::string& content_id) {
+  OriginShare share;
+  const auto it = std::find(members.begin(), members.end(), self);
+  if (members.size() < 2 || it == members.end()) return share;
+  share.self = static_cast<int>(it - members.begin());
+  share.members = static_cast<int>(members.size());
   std::vector<std::uint64_t> seeds;
-  std::size_t self_index = members.size();
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    seeds.push_back(fnv1a(members[i], fnv1a(content_id)));
-    if (members[i] == self) self_index = i;
-  }
-  if (self_index == members.size()) return mine;
+  for (const std::string& m : members) seeds.push_back(fnv1a(m, fnv1a(content_id)));
+  share.owner.resize(pieces);
   for (std::uint32_t p = 0; p < pieces; ++p) {
-    std::size_t best = 0;
+    int best = 0;
     std::uint64_t best_score = 0;
     for (std::size_t i = 0; i < seeds.size(); ++i) {
       const std::uint64_t score = mix(seeds[i], p);
       if (i == 0 || score > best_score) {
-        best = i;
+        best = static_cast<int>(i);
         best_score = score;
       }
     }
-    mine[p] = best == self_index;
+    share.owner[p] = best;
   }
-  return mine;
+  return share;
 }
 
-bool share_pending(const PieceSituation& s, const std::vector<bool>& mine) {
-  for (std::size_t p = 0; p < s.have.size(); ++p) {
-    if (s.have[p] || (p < mine.size() && !mine[p])) continue;
-    return true;  // missing, in flight or not: the share is not done
+bool share_done(const PieceSituation& s, const OriginShare& share) {
+  for (std::uint32_t p = 0; p < s.have.size(); ++p) {
+    if (!alone(share) && p < share.owner.size() && share.owner[p] != share.self) continue;
+    if (wanted(s, p)) return false;
   }
-  return false;
+  return true;
 }
 
 std::vector<std::uint32_t> pick_origin_pieces(const std::vector<std::uint32_t>& order,
-                                              const PieceSituation& s, std::size_t budget,
-                                              bool take_from_peers, const std::vector<bool>& mine,
-                                              bool take_others) {
+                                              const PieceSituation& s, const OriginShare& share,
+                                              const PickOptions& o) {
   std::vector<std::uint32_t> picked;
-  std::vector<std::uint32_t> held_by_peers;
-  for (std::uint32_t piece : order) {
-    if (picked.size() >= budget) break;
-    if (piece >= s.have.size() || s.have[piece] || s.busy.count(piece) != 0) continue;
-    const bool others = piece < mine.size() && !mine[piece];
-    if (others && !take_others && !take_from_peers) continue;
-    if (piece < s.downloading.size() && s.downloading[piece]) continue;
-    const int peers = piece < s.availability.size() ? s.availability[piece] : 0;
-    if (peers > 0) {
-      if (take_from_peers) held_by_peers.push_back(piece);
-      continue;
+  const auto full = [&] { return picked.size() >= o.budget; };
+  const auto take = [&](std::uint32_t p) {
+    if (!full() && wanted(s, p) && std::find(picked.begin(), picked.end(), p) == picked.end())
+      picked.push_back(p);
+  };
+  if (alone(share)) {
+    for (std::uint32_t p : order) take(p);
+  } else {
+    for (std::uint32_t p = 0; p < share.owner.size() && !full(); ++p)
+      if (share.owner[p] == share.self) take(p);
+    // Other owners' lists, longest first; each keeps `steal_margin` pieces at its head.
+    std::vector<std::vector<std::uint32_t>> lists(static_cast<std::size_t>(share.members));
+    for (std::uint32_t p = 0; p < share.owner.size(); ++p)
+      if (share.owner[p] != share.self && wanted(s, p))
+        lists[static_cast<std::size_t>(share.owner[p])].push_back(p);
+    while (!full()) {
+      auto longest = std::max_element(lists.begin(), lists.end(), [](const auto& a, const auto& b) {
+        return a.size() < b.size();
+      });
+      if (longest == lists.end() || longest->empty()) break;
+      if (longest->size() <= o.steal_margin && !o.take_any) break;
+      take(longest->back());
+      longest->pop_back();
     }
-    picked.push_back(piece);
   }
-  if (picked.size() < budget && !held_by_peers.empty()) {
+  if (!full() && o.take_from_peers) {
+    std::vector<std::uint32_t> held;
+    for (std::uint32_t p = 0; p < s.have.size(); ++p) {
+      if (s.have[p] || s.busy.count(p) != 0) continue;
+      if (p < s.downloading.size() && s.downloading[p]) continue;
+      held.push_back(p);
+    }
     // Pieces fewer peers have first: the others are likelier to arrive from peers anyway.
-    std::stable_sort(
-        held_by_peers.begin(), held_by_peers.end(),
-        [&](std::uint32_t a, std::uint32_t b) { return s.availability[a] < s.availability[b]; });
-    for (std::uint32_t piece : held_by_peers) {
-      if (picked.size() >= budget) break;
-      picked.push_back(piece);
+    std::stable_sort(held.begin(), held.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return s.availability[a] < s.availability[b];
+    });
+    for (std::uint32_t p : held) {
+      if (full()) break;
+      if (std::find(picked.begin(), picked.end(), p) == picked.end()) picked.push_back(p);
     }
   }
   return picked;

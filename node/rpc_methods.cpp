@@ -335,11 +335,17 @@ Reply RpcMethods::complete_begin(const Caller& c, const json& p) {
     // rights instead of copying it (one write on the critical path). A node that is not root
     // cannot hand over; the client then copies. (A shared, seeded cache will hand over a reflink
     // or a copy instead.)
-    if (!f.shared && ::fchown(fd, c.uid, c.gid) != 0) {
+    // Shared content stays in the cache and is seeded: the client gets a copy, never the file.
+    bool hand_over = !f.shared;
+    if (hand_over && ::fchown(fd, c.uid, c.gid) != 0) {
       spdlog::debug("complete: no hand-over of {}: {}", f.cache_path, std::strerror(errno));
+      hand_over = false;
     }
-    files.push_back(
-        {{"index", f.index}, {"local", f.local}, {"size", f.size}, {"fd", r.fds.size()}});
+    files.push_back({{"index", f.index},
+                     {"local", f.local},
+                     {"size", f.size},
+                     {"fd", r.fds.size()},
+                     {"hand_over", hand_over}});
     r.fds.push_back(fd);
   }
   r.result = {{"files", std::move(files)}, {"partial", plan->partial}};

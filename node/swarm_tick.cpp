@@ -96,15 +96,14 @@ void SwarmEngine::schedule_origin(Content& c, const std::string& id) {
   std::set<std::uint32_t> taken = c.claimed;
   taken.insert(c.verifying.begin(), c.verifying.end());
   const PieceSituation situation{view.have, view.availability, view.downloading, taken};
-  // This node's share of the origin's work (rendezvous over the swarm's members); the rest is
-  // taken only once the share is done and the owners' pieces did not come in time.
-  const std::vector<bool> mine = origin_share(c.meta.pieces, stats.members, stats.self, id);
-  if (share_pending(situation, mine)) {
+  // This node's share of the origin's work (rendezvous over the swarm's members), then other
+  // owners' pieces from the far end of their lists; all of theirs once they stalled a while.
+  const OriginShare share = origin_share(c.meta.pieces, stats.members, stats.self, id);
+  if (!share_done(situation, share)) {
     c.share_done_since.reset();
   } else if (!c.share_done_since) {
     c.share_done_since = now;
   }
-  const bool take_others = c.share_done_since && now - *c.share_done_since >= kStealAfter;
   // DO's MinBackgroundQos: peers that hold pieces we lack but deliver less than this for a while
   // leave the origin more to do.
   bool peers_hold_missing = false;
@@ -115,9 +114,12 @@ void SwarmEngine::schedule_origin(Content& c, const std::string& id) {
   } else {
     c.slow_since.reset();
   }
-  const bool peers_slow = c.slow_since && now - *c.slow_since >= kSlowPeersFor;
-  const auto picked = pick_origin_pieces(c.order, situation, take_others ? 1 : limit - busy,
-                                         peers_slow, mine, take_others);
+  PickOptions options;
+  options.budget = limit - busy;
+  options.take_from_peers = c.slow_since && now - *c.slow_since >= kSlowPeersFor;
+  options.take_any = c.share_done_since && now - *c.share_done_since >= kStealAfter;
+  options.steal_margin = c.meta.pieces;  // no early stealing: see README (fleet numbers)
+  const auto picked = pick_origin_pieces(c.order, situation, share, options);
   if (picked.empty()) return;
   if (c.origin == 0) {
     origin::PieceFetchSpec spec;

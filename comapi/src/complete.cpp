@@ -19,7 +19,8 @@ HRESULT complete_job(Session& session, const std::string& job_id) {
     if (k < 0 || static_cast<std::size_t>(k) >= begin.fds.size()) {
       w = {E_UNEXPECTED, "the node passed no descriptor for " + local};
     } else {
-      w = write_destination(begin.fds[static_cast<std::size_t>(k)].get(), local, size);
+      w = write_destination(begin.fds[static_cast<std::size_t>(k)].get(), local, size,
+                            f.value("hand_over", false));
     }
     results.push_back({{"index", index}, {"hresult", w.hr}, {"detail", w.detail}});
   }

@@ -158,7 +158,8 @@ int link_temp(int dir, int fd, const std::string& base, std::string& tmp_name) {
 
 }  // namespace
 
-WriteResult write_destination(int src, const std::string& local, std::uint64_t size) {
+WriteResult write_destination(int src, const std::string& local, std::uint64_t size,
+                              bool may_adopt) {
   const auto slash = local.rfind('/');
   if (local.empty() || local[0] != '/' || slash == std::string::npos || slash + 1 == local.size()) {
     return {E_INVALIDARG, "the local name is not an absolute file path: " + local};
@@ -176,7 +177,7 @@ WriteResult write_destination(int src, const std::string& local, std::uint64_t s
   bool unnamed = false;
   std::string tmp_name;
   UniqueFd tmp;
-  if (adopt_source(dir.get(), src, size, base, tmp_name)) {
+  if (may_adopt && adopt_source(dir.get(), src, size, base, tmp_name)) {
     WriteResult result;
     if (::fdatasync(src) != 0) {
       result = failure(errno, "flushing " + local);

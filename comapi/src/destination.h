@@ -18,6 +18,9 @@ struct WriteResult {
 // in local's directory (O_TMPFILE where the filesystem has it, else ".<name>.donode-XXXXXX"),
 // mode 0644 & ~umask, flushed, then renamed over `local`. On failure nothing is left behind and
 // `local` is untouched.
-[[nodiscard]] WriteResult write_destination(int src, const std::string& local, std::uint64_t size);
+// `may_adopt`: the node handed the file over (job-private cache): it may be linked in instead of
+// copied. Shared (seeded) content is always copied.
+[[nodiscard]] WriteResult write_destination(int src, const std::string& local, std::uint64_t size,
+                                            bool may_adopt = false);
 
 }  // namespace donode::comapi

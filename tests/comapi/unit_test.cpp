@@ -105,17 +105,25 @@ TEST_F(DestinationTest, AdoptsAnOwnedSourceAndCopiesAnotherUsers) {
   const int theirs = source("theirs", 65534);
   struct stat src_st {
   }, out_st{};
-  ASSERT_EQ(write_destination(mine, dir_ + "/a.out", 15).hr, S_OK);
+  ASSERT_EQ(write_destination(mine, dir_ + "/a.out", 15, true).hr, S_OK);
   ASSERT_EQ(::fstat(mine, &src_st), 0);
   ASSERT_EQ(::stat((dir_ + "/a.out").c_str(), &out_st), 0);
   EXPECT_EQ(out_st.st_ino, src_st.st_ino);  // linked: no byte copied
   EXPECT_EQ(read_all(dir_ + "/a.out"), "content of mine");
-  ASSERT_EQ(write_destination(theirs, dir_ + "/b.out", 17).hr, S_OK);
+  ASSERT_EQ(write_destination(theirs, dir_ + "/b.out", 17, true).hr, S_OK);
   ASSERT_EQ(::fstat(theirs, &src_st), 0);
   ASSERT_EQ(::stat((dir_ + "/b.out").c_str(), &out_st), 0);
   EXPECT_NE(out_st.st_ino, src_st.st_ino);  // copied
   EXPECT_EQ(out_st.st_uid, ::geteuid());
   EXPECT_EQ(read_all(dir_ + "/b.out"), "content of theirs");
+  // Shared content (not handed over) is copied even when the caller owns it: the cache keeps it.
+  const int shared = source("shared", ::geteuid());
+  ASSERT_EQ(write_destination(shared, dir_ + "/c.out", 17, false).hr, S_OK);
+  ASSERT_EQ(::fstat(shared, &src_st), 0);
+  ASSERT_EQ(::stat((dir_ + "/c.out").c_str(), &out_st), 0);
+  EXPECT_NE(out_st.st_ino, src_st.st_ino);
+  EXPECT_EQ(read_all(dir_ + "/c.out"), "content of shared");
+  ::close(shared);
   ::close(mine);
   ::close(theirs);
 }

@@ -98,6 +98,12 @@ case_share() {  # done-when 1 and 2
   done
   ((origin * 2 < size * 3)) || fail "origin sent $origin bytes for $size: not < 1.5 copies"
   step "3 nodes by LSD: origin sent $origin bytes for $size ($(awk "BEGIN{printf \"%.3f\", $origin/$size}") copies)"
+  # The content stays in node 1's cache, seeded, apart from the destination (a copy, not a link).
+  local cached
+  [[ $(tb_doadmin 1 --json cache list | jq -r '.items[0].seeding') == true ]] || fail "node 1 does not seed"
+  cached=$TB_DIR/n1/cache/content/$(stat_of 1 content_id)/file
+  [[ -f $cached ]] && cmp -s "$cached" "$TB_WWW/file" || fail "node 1 did not keep the content in its cache"
+  [[ $(stat -c %i "$cached") != $(stat -c %i "$TB_DIR/n1/out") ]] || fail "the destination is the cache file"
   # A node that starts after the others finished takes nothing from the origin.
   start_nodes 4 4
   fetch 4 "http://$TB_ORIGIN_IP/file"
