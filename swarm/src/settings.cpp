@@ -87,6 +87,10 @@ lt::settings_pack make_settings_pack(const SessionSettings& s) {
   // close_redundant_connections it would drop its seeds and never get the rest from them.
   pack.set_bool(sp::close_redundant_connections, false);
   pack.set_bool(sp::allow_multiple_connections_per_ip, s.allow_multiple_connections_per_ip);
+  // Two LAN nodes that find each other at once may each refuse the other's connection as a
+  // duplicate and end with none; libtorrent's default wait of 60 s before trying a known peer
+  // again would leave the fleet split for a minute (and its origin work shared out wrongly).
+  pack.set_int(sp::min_reconnect_time, 2);
   // The global class holds every non-LAN peer (see lan_peer_class_filter).
   pack.set_int(sp::upload_rate_limit, clamp_rate(s.upload_rate_limit));
   pack.set_int(sp::download_rate_limit, clamp_rate(s.download_rate_limit));

@@ -36,7 +36,7 @@ node_config() {  # FILE [key=value...]
   shift
   {
     echo "min_file_size_to_cache = 0"
-    echo "peer_grace_ms = 1500"
+    echo "peer_grace_ms = 3000"  # generous: sanitizer builds start peers slowly
     echo "log_level = ${NODE_LOG_LEVEL:-info}"
     for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
   } >"$file"
