@@ -31,7 +31,7 @@ std::string hex_id(char digit, std::size_t length = 64) {
 ContentEntry make_entry(char digit) {
   ContentEntry e;
   e.id = hex_id(digit);
-  e.name = std::string("name \xFF\xFE with nul\0 ", 20) + digit;
+  e.name = std::string("name \xFF\xFE with nul\0 ", 18) + digit;  // the NUL is kept
   e.size = ~std::uint64_t{0} - 7;  // bit for bit, beyond int64
   e.path = "/var/cache/donode/content/" + e.id;
   e.torrent = {'d', '4', ':', 'i', 'n', 'f', 'o', '\0', '\xff', 'e'};
