@@ -78,8 +78,23 @@ TEST_F(FetchTest, WholeFilesOfEverySizeAreByteIdentical) {
     EXPECT_EQ(log.progress_bytes(id), size);
     EXPECT_TRUE(std::holds_alternative<Finished>(log.all(id).back()));
   }
-  // Several chunks in flight at once need several connections.
+}
+
+TEST_F(FetchTest, ChunksOfOneFileTravelOverSeveralConnections) {
+  // The origin drips each answer, so a chunk is still in flight when the next one is asked for:
+  // the transfer must open more connections rather than queue behind one.
+  const Settings settings = test_settings();
+  const std::uint64_t size = 8 * settings.chunk_size;
+  const std::string content = box.publish("several", size);
+  TestOrigin origin(box.www(), {fault("/several:drip=400000")});
+  Fetcher fetcher(settings, log.handler());
+  const int fd = box.destination("several.out");
+  const TransferId id = fetch(fetcher, origin, "several", fd);
+  expect_finished(id);
+  EXPECT_EQ(Sandbox::read_fd(fd), content);
   EXPECT_GE(origin.stats().connections, 2u);
+  EXPECT_LE(origin.stats().connections,
+            static_cast<std::uint64_t>(settings.max_connections_per_file) + 1);
 }
 
 TEST_F(FetchTest, ResumeFetchesOnlyTheMissingChunks) {
