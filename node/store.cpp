@@ -166,7 +166,6 @@ class Transaction {
 struct Store::Statements {
   Stmt begin_read, begin_write, commit, rollback;
   Stmt upsert_job, delete_files, upsert_file, delete_job, select_jobs, select_files;
-  Stmt put_value, get_value, erase_value;
 };
 
 Store::Store(std::string path, sqlite3* db)
@@ -219,11 +218,6 @@ Status Store::prepare_all() {
       {&s.delete_job, "DELETE FROM jobs WHERE id = ?1"},
       {&s.select_jobs, "SELECT " + jobs + " FROM jobs ORDER BY creation_time, id"},
       {&s.select_files, "SELECT " + files + " FROM files WHERE job_id = ?1 ORDER BY file_index"},
-      {&s.put_value,
-       "INSERT INTO kv (key, value) VALUES (?1, ?2) "
-       "ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
-      {&s.get_value, "SELECT value FROM kv WHERE key = ?1"},
-      {&s.erase_value, "DELETE FROM kv WHERE key = ?1"},
   };
   for (const auto& [stmt, sql] : all) {
     if (Status st = prepare(db_, path_, sql, *stmt); !st.ok()) return st;
@@ -465,38 +459,6 @@ Status Store::load_jobs(std::vector<JobRecord>& out) {
     return sqlite_failure(db_, rc, path_, "load jobs");
   }
   if (int c = tx.commit(); c != SQLITE_DONE) return sqlite_failure(db_, c, path_, "load jobs");
-  return {};
-}
-
-Status Store::put_value(std::string_view key, std::string_view value) {
-  StmtUse use(stmts_->put_value);
-  bind_bytes(stmts_->put_value.get(), 1, key);
-  bind_bytes(stmts_->put_value.get(), 2, value);
-  if (int rc = sqlite3_step(stmts_->put_value.get()); rc != SQLITE_DONE) {
-    return sqlite_failure(db_, rc, path_, "store value " + std::string(key));
-  }
-  return {};
-}
-
-Status Store::get_value(std::string_view key, std::optional<std::string>& out) {
-  out.reset();
-  StmtUse use(stmts_->get_value);
-  bind_bytes(stmts_->get_value.get(), 1, key);
-  const int rc = sqlite3_step(stmts_->get_value.get());
-  if (rc == SQLITE_ROW) {
-    out = column_bytes(stmts_->get_value.get(), 0);
-    return {};
-  }
-  if (rc != SQLITE_DONE) return sqlite_failure(db_, rc, path_, "read value " + std::string(key));
-  return {};
-}
-
-Status Store::erase_value(std::string_view key) {
-  StmtUse use(stmts_->erase_value);
-  bind_bytes(stmts_->erase_value.get(), 1, key);
-  if (int rc = sqlite3_step(stmts_->erase_value.get()); rc != SQLITE_DONE) {
-    return sqlite_failure(db_, rc, path_, "erase value " + std::string(key));
-  }
   return {};
 }
 

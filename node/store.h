@@ -43,11 +43,6 @@ class Store final : public JobStore {
   // BG_E_DATABASE_CORRUPT naming the job.
   Status load_jobs(std::vector<JobRecord>& out) override;
 
-  // Node-wide values (counters, resume data), byte for byte. A missing key reads as nullopt.
-  Status put_value(std::string_view key, std::string_view value);
-  Status get_value(std::string_view key, std::optional<std::string>& out);
-  Status erase_value(std::string_view key);
-
   const std::string& path() const { return path_; }
 
  private:

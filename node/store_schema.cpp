@@ -61,6 +61,8 @@ CREATE TABLE files (
   bytes_from_cache INTEGER NOT NULL,
   PRIMARY KEY (job_id, file_index)
 ) WITHOUT ROWID;
+-- kv: unused since migration 2 (the swarm's node-wide state lives in swarm_state); kept so
+-- that version 1 databases and new ones have the same tables.
 CREATE TABLE kv (
   key BLOB PRIMARY KEY NOT NULL,
   value BLOB NOT NULL

@@ -1,6 +1,8 @@
 // origin/http_request: the curl options every origin GET carries, in one place.
 #include "http_request.h"
 
+#include <algorithm>
+
 namespace donode::origin::detail {
 namespace {
 
@@ -95,6 +97,43 @@ ResponseHead read_response_head(CURL* easy) {
   head.content_range = header(easy, "Content-Range");
   head.validator = header(easy, "ETag").value_or(header(easy, "Last-Modified").value_or(""));
   return head;
+}
+
+bool RequestPool::open(std::unique_ptr<HttpRequest> request, const Settings& settings,
+                       const std::string& url) {
+  if (!open_request(multi_, *request, settings, url, 0)) return false;
+  requests_.push_back(std::move(request));
+  rebalance();
+  return true;
+}
+
+std::unique_ptr<HttpRequest> RequestPool::detach(HttpRequest& request) {
+  close_request(multi_, request);
+  std::unique_ptr<HttpRequest> owned;
+  const auto it = std::find_if(requests_.begin(), requests_.end(),
+                               [&](const auto& p) { return p.get() == &request; });
+  if (it != requests_.end()) {
+    owned = std::move(*it);
+    requests_.erase(it);
+  }
+  rebalance();
+  return owned;
+}
+
+void RequestPool::close_all() {
+  for (auto& r : requests_) close_request(multi_, *r);
+  requests_.clear();
+}
+
+void RequestPool::set_rate(std::uint64_t bytes_per_second) {
+  rate_ = bytes_per_second;
+  rebalance();
+}
+
+void RequestPool::rebalance() {
+  if (requests_.empty()) return;
+  const std::uint64_t share = rate_ == 0 ? 0 : std::max<std::uint64_t>(1, rate_ / requests_.size());
+  for (auto& r : requests_) set_request_speed(*r, share);
 }
 
 }  // namespace donode::origin::detail

@@ -7,8 +7,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "error_map.h"
 #include "origin/fetcher.h"
@@ -51,6 +53,34 @@ struct HttpRequest {
 // Removes the handle from `multi` and frees it; no callback of it runs afterwards.
 void close_request(CURLM* multi, HttpRequest& request);
 void set_request_speed(HttpRequest& request, std::uint64_t max_bytes_per_second);
+// The requests one transfer has in flight on the worker's multi handle, with the transfer's rate
+// limit shared evenly between them (each new or finished request re-divides it).
+class RequestPool {
+ public:
+  RequestPool(CURLM* multi, std::uint64_t bytes_per_second)
+      : multi_(multi), rate_(bytes_per_second) {}
+  ~RequestPool() { close_all(); }
+  RequestPool(const RequestPool&) = delete;
+  RequestPool& operator=(const RequestPool&) = delete;
+
+  // Opens `request` on the multi handle and keeps it. False (and nothing kept) when curl cannot.
+  [[nodiscard]] bool open(std::unique_ptr<HttpRequest> request, const Settings& settings,
+                          const std::string& url);
+  // Takes a finished request out of the pool (its handle closed) and gives it to the caller.
+  std::unique_ptr<HttpRequest> detach(HttpRequest& request);
+  void close_all();
+  void set_rate(std::uint64_t bytes_per_second);
+  [[nodiscard]] std::size_t size() const { return requests_.size(); }
+  [[nodiscard]] bool empty() const { return requests_.empty(); }
+
+ private:
+  void rebalance();
+
+  CURLM* multi_;
+  std::uint64_t rate_;
+  std::vector<std::unique_ptr<HttpRequest>> requests_;
+};
+
 // The final reply's status and headers (after redirects); valid once headers have arrived.
 [[nodiscard]] ResponseHead read_response_head(CURL* easy);
 

@@ -29,20 +29,15 @@ HttpTransfer::HttpTransfer(TransferId id, EventQueue& events, const Settings& se
                            CURLM* multi, FetchSpec spec, std::string display_url)
     : Transfer(id, events),
       settings_(settings),
-      multi_(multi),
       spec_(std::move(spec)),
       url_(std::move(display_url)),
       expect_size_(spec_.known_size),
       expect_validator_(spec_.validator),
-      rate_(spec_.max_bytes_per_second) {
+      requests_(multi, spec_.max_bytes_per_second) {
   if (spec_.known_size) {
     chunks_ = ChunkMap(*spec_.known_size, settings_.chunk_size, spec_.chunks_done);
     have_map_ = true;
   }
-}
-
-HttpTransfer::~HttpTransfer() {
-  abort_requests();
 }
 
 void HttpTransfer::begin(Clock::time_point now) {
@@ -63,14 +58,7 @@ std::optional<Clock::time_point> HttpTransfer::next_wakeup() const {
 }
 
 void HttpTransfer::set_rate_limit(std::uint64_t bytes_per_second) {
-  rate_ = bytes_per_second;
-  rebalance_speed();
-}
-
-void HttpTransfer::rebalance_speed() {
-  if (requests_.empty()) return;
-  const std::uint64_t share = rate_ == 0 ? 0 : std::max<std::uint64_t>(1, rate_ / requests_.size());
-  for (auto& r : requests_) set_request_speed(*r, share);
+  requests_.set_rate(bytes_per_second);
 }
 
 // ---- scheduling ------------------------------------------------------------------------------
@@ -138,13 +126,10 @@ void HttpTransfer::launch(std::optional<std::uint64_t> chunk) {
     request->asked = AskedRange{0, settings_.chunk_size - 1};
   }
   request->pos = request->asked.first;
-  if (!open_request(multi_, *request, settings_, spec_.url, 0)) {
+  if (!requests_.open(std::move(request), settings_, spec_.url)) {
     fail(ErrorInfo{E_OUTOFMEMORY, kContextGeneralTransport, "http",
                    "cannot create a curl request for " + url_, true});
-    return;
   }
-  requests_.push_back(std::move(request));
-  rebalance_speed();
 }
 
 // ---- replies ---------------------------------------------------------------------------------
@@ -322,7 +307,7 @@ void HttpTransfer::on_done(HttpRequest& r, CURLcode result) {
   if (r.outcome == HttpRequest::Outcome::pending && result == CURLE_OK) judge(r);
   const ErrorInfo transport =
       result == CURLE_OK ? ErrorInfo{} : curl_error(result, r.curl_message.data(), url_);
-  std::unique_ptr<HttpRequest> owned = detach(r);
+  std::unique_ptr<HttpRequest> owned = requests_.detach(r);
   if (!owned || ended()) return;
   using Outcome = HttpRequest::Outcome;
   switch (owned->outcome) {
@@ -439,7 +424,7 @@ void HttpTransfer::restart(const std::string& why) {
     return;
   }
   spdlog::warn("origin: {}: the origin's copy changed ({}), starting again", url_, why);
-  abort_requests();
+  requests_.close_all();
   retries_.clear();
   attempts_.clear();
   chunks_ = ChunkMap();
@@ -453,33 +438,15 @@ void HttpTransfer::restart(const std::string& why) {
 
 void HttpTransfer::fall_back_to_whole(const std::string& why) {
   spdlog::warn("origin: {}: fetching the whole file over one connection: {}", url_, why);
-  abort_requests();
+  requests_.close_all();
   retries_.clear();
   mode_ = Mode::whole;
 }
 
 void HttpTransfer::fail(const ErrorInfo& error) {
-  abort_requests();
+  requests_.close_all();
   retries_.clear();
   emit_failed(error);
-}
-
-void HttpTransfer::abort_requests() {
-  for (auto& r : requests_) close_request(multi_, *r);
-  requests_.clear();
-}
-
-std::unique_ptr<HttpRequest> HttpTransfer::detach(HttpRequest& r) {
-  close_request(multi_, r);
-  std::unique_ptr<HttpRequest> owned;
-  const auto it = std::find_if(requests_.begin(), requests_.end(),
-                               [&](const auto& p) { return p.get() == &r; });
-  if (it != requests_.end()) {
-    owned = std::move(*it);
-    requests_.erase(it);
-  }
-  rebalance_speed();
-  return owned;
 }
 
 }  // namespace donode::origin::detail

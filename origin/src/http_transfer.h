@@ -23,7 +23,6 @@ class HttpTransfer final : public Transfer, public RequestOwner {
  public:
   HttpTransfer(TransferId id, EventQueue& events, const Settings& settings, CURLM* multi,
                FetchSpec spec, std::string display_url);
-  ~HttpTransfer() override;  // removes every easy handle it owns from the multi handle
 
   void begin(Clock::time_point now) override;
   void tick(Clock::time_point now) override;
@@ -69,12 +68,8 @@ class HttpTransfer final : public Transfer, public RequestOwner {
   [[nodiscard]] bool count_restart();
   // A whole-file GET without Content-Length holds its progress until the size is known.
   [[nodiscard]] bool holding_progress() const { return mode_ == Mode::whole && !size_; }
-  void abort_requests();
-  std::unique_ptr<HttpRequest> detach(HttpRequest& request);
-  void rebalance_speed();
 
   const Settings& settings_;
-  CURLM* multi_;
   FetchSpec spec_;
   std::string url_;  // for messages (no credentials)
   Mode mode_ = Mode::probing;
@@ -92,10 +87,9 @@ class HttpTransfer final : public Transfer, public RequestOwner {
   int restarts_ = 0;
   std::uint64_t whole_next_chunk_ = 0;  // whole mode: first chunk not yet reported
   std::uint64_t whole_written_ = 0;     // whole mode: furthest offset any attempt wrote
-  std::vector<std::unique_ptr<HttpRequest>> requests_;
+  RequestPool requests_;
   std::vector<Retry> retries_;
   std::unordered_map<std::uint64_t, Attempts> attempts_;  // by chunk; kWholeKey for whole GETs
-  std::uint64_t rate_ = 0;
 };
 
 }  // namespace donode::origin::detail

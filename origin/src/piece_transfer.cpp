@@ -16,19 +16,14 @@ PieceTransfer::PieceTransfer(TransferId id, EventQueue& events, const Settings& 
                              CURLM* multi, PieceFetchSpec spec, std::string display_url)
     : Transfer(id, events),
       settings_(settings),
-      multi_(multi),
       spec_(std::move(spec)),
       url_(std::move(display_url)),
-      rate_(spec_.max_bytes_per_second) {
+      requests_(multi, spec_.max_bytes_per_second) {
   // The fetcher refuses piece_size 0 before building a transfer.
   piece_count_ = spec_.size == 0 ? 0 : (spec_.size - 1) / spec_.piece_size + 1;
   const int connections =
       spec_.max_connections > 0 ? spec_.max_connections : settings_.max_connections_per_file;
   max_requests_ = static_cast<std::size_t>(std::max(1, connections));
-}
-
-PieceTransfer::~PieceTransfer() {
-  abort_requests();
 }
 
 std::uint64_t PieceTransfer::piece_begin(std::uint64_t piece) const {
@@ -53,14 +48,7 @@ std::optional<Clock::time_point> PieceTransfer::next_wakeup() const {
 }
 
 void PieceTransfer::set_rate_limit(std::uint64_t bytes_per_second) {
-  rate_ = bytes_per_second;
-  rebalance_speed();
-}
-
-void PieceTransfer::rebalance_speed() {
-  if (requests_.empty()) return;
-  const std::uint64_t share = rate_ == 0 ? 0 : std::max<std::uint64_t>(1, rate_ / requests_.size());
-  for (auto& r : requests_) set_request_speed(*r, share);
+  requests_.set_rate(bytes_per_second);
 }
 
 bool PieceTransfer::fetch_piece(std::uint64_t piece) {
@@ -104,13 +92,10 @@ void PieceTransfer::launch(std::uint64_t piece) {
   request->chunk = piece;
   request->asked = AskedRange{first, piece_end(piece) - 1};
   request->pos = first;
-  if (!open_request(multi_, *request, settings_, spec_.url, 0)) {
+  if (!requests_.open(std::move(request), settings_, spec_.url)) {
     fail(ErrorInfo{E_OUTOFMEMORY, kContextGeneralTransport, "http",
                    "cannot create a curl request for " + url_, true});
-    return;
   }
-  requests_.push_back(std::move(request));
-  rebalance_speed();
 }
 
 // ---- replies ---------------------------------------------------------------------------------
@@ -197,7 +182,7 @@ void PieceTransfer::on_done(HttpRequest& r, CURLcode result) {
   if (r.outcome == Outcome::pending && result == CURLE_OK) judge(r);
   const ErrorInfo transport =
       result == CURLE_OK ? ErrorInfo{} : curl_error(result, r.curl_message.data(), url_);
-  std::unique_ptr<HttpRequest> owned = detach(r);
+  std::unique_ptr<HttpRequest> owned = requests_.detach(r);
   if (!owned || ended()) return;
   const std::uint64_t piece = *owned->chunk;
   switch (owned->outcome) {
@@ -270,29 +255,11 @@ void PieceTransfer::retry_or_fail(std::uint64_t piece, const ErrorInfo& error) {
 }
 
 void PieceTransfer::fail(const ErrorInfo& error) {
-  abort_requests();
+  requests_.close_all();
   retries_.clear();
   waiting_.clear();
   pieces_.clear();
   emit_failed(error);
-}
-
-void PieceTransfer::abort_requests() {
-  for (auto& r : requests_) close_request(multi_, *r);
-  requests_.clear();
-}
-
-std::unique_ptr<HttpRequest> PieceTransfer::detach(HttpRequest& r) {
-  close_request(multi_, r);
-  std::unique_ptr<HttpRequest> owned;
-  const auto it = std::find_if(requests_.begin(), requests_.end(),
-                               [&](const auto& p) { return p.get() == &r; });
-  if (it != requests_.end()) {
-    owned = std::move(*it);
-    requests_.erase(it);
-  }
-  rebalance_speed();
-  return owned;
 }
 
 }  // namespace donode::origin::detail

@@ -24,7 +24,6 @@ class PieceTransfer final : public Transfer, public RequestOwner {
  public:
   PieceTransfer(TransferId id, EventQueue& events, const Settings& settings, CURLM* multi,
                 PieceFetchSpec spec, std::string display_url);
-  ~PieceTransfer() override;  // removes every easy handle it owns from the multi handle
 
   void begin(Clock::time_point) override {}
   void tick(Clock::time_point now) override;
@@ -58,12 +57,8 @@ class PieceTransfer final : public Transfer, public RequestOwner {
   void complete(HttpRequest& request);
   void retry_or_fail(std::uint64_t piece, const ErrorInfo& error);
   void fail(const ErrorInfo& error);
-  void abort_requests();
-  std::unique_ptr<HttpRequest> detach(HttpRequest& request);
-  void rebalance_speed();
 
   const Settings& settings_;
-  CURLM* multi_;
   PieceFetchSpec spec_;
   std::string url_;  // for messages (no credentials)
   std::uint64_t piece_count_ = 0;
@@ -71,8 +66,7 @@ class PieceTransfer final : public Transfer, public RequestOwner {
   std::map<std::uint64_t, Piece> pieces_;  // asked for, not yet delivered
   std::deque<std::uint64_t> waiting_;      // asked for, waiting for a connection
   std::vector<Retry> retries_;             // waiting for their backoff to pass
-  std::vector<std::unique_ptr<HttpRequest>> requests_;
-  std::uint64_t rate_ = 0;
+  RequestPool requests_;
 };
 
 }  // namespace donode::origin::detail

@@ -275,28 +275,6 @@ TEST_F(StoreTest, LoadsJobsOldestFirstWithFilesInIndexOrder) {
   for (std::size_t i = 0; i < jobs[0].files.size(); ++i) EXPECT_EQ(jobs[0].files[i].index, i);
 }
 
-TEST_F(StoreTest, KeyValuesRoundTripByteForByte) {
-  auto store = open_store();
-  ASSERT_TRUE(store);
-  const std::string key("resume/\xFF\x00k", 10);
-  const std::string value("\x00\x01\x02\xFE", 4);
-  std::optional<std::string> out;
-  ASSERT_TRUE(store->get_value(key, out).ok());
-  EXPECT_FALSE(out.has_value());
-  ASSERT_TRUE(store->put_value(key, value).ok());
-  ASSERT_TRUE(store->put_value("empty", "").ok());
-  ASSERT_TRUE(store->get_value(key, out).ok());
-  EXPECT_EQ(out, value);
-  ASSERT_TRUE(store->get_value("empty", out).ok());
-  EXPECT_EQ(out, std::string());
-  ASSERT_TRUE(store->put_value(key, "v2").ok());
-  ASSERT_TRUE(store->get_value(key, out).ok());
-  EXPECT_EQ(out, "v2");
-  ASSERT_TRUE(store->erase_value(key).ok());
-  ASSERT_TRUE(store->get_value(key, out).ok());
-  EXPECT_FALSE(out.has_value());
-}
-
 TEST_F(StoreTest, DatabaseIsPrivateAndInWalMode) {
   auto store = open_store();
   ASSERT_TRUE(store);
