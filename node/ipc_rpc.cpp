@@ -60,7 +60,7 @@ ParsedRequest parse_request(std::string_view body) {
   json doc;
   try {
     doc = json::parse(body.begin(), body.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
     return invalid(nullptr, wire::kParseError,
                    fmt::format("request is not valid JSON: {}", e.what()));
   }

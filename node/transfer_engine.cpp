@@ -57,12 +57,16 @@ ErrorContext context_of_retry(HRESULT hr) {
 }
 
 // mkdir 0700 unless it exists as a directory; errno on failure.
+// An existing one must be a real directory of ours: a symlink planted there would move the
+// node's writes outside its cache (O_NOFOLLOW guards only the last component of a path).
 int make_private_dir(const std::string& path) {
   if (::mkdir(path.c_str(), 0700) == 0) return 0;
   const int err = errno;
+  if (err != EEXIST) return err;
   struct stat st {};
-  if (err == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return 0;
-  return err == EEXIST ? ENOTDIR : err;
+  if (::lstat(path.c_str(), &st) != 0) return errno;
+  if (!S_ISDIR(st.st_mode)) return ENOTDIR;
+  return st.st_uid == ::geteuid() ? 0 : EPERM;
 }
 
 // Whether the .part file can still back the chunks the record says are done.

@@ -49,6 +49,20 @@ std::string check_name(std::string_view name) {
   return {};
 }
 
+// The info-hash is taken over the bytes as they are, but a non-canonical encoding (unsorted or
+// duplicate keys, "i099e") reads differently in different parsers: with_group, which re-encodes,
+// would describe another file than the one parsed. Only the canonical form is accepted.
+bool is_canonical(const lt::bdecode_node& root) {
+  try {
+    std::vector<char> again;
+    lt::bencode(std::back_inserter(again), lt::entry(root));
+    const auto section = root.data_section();
+    return std::equal(again.begin(), again.end(), section.begin(), section.end());
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 std::string check_info_dict(const lt::bdecode_node& info) {
   if (info.dict_find("files")) return "multi-file torrents are not supported";
   const auto name = info.dict_find("name");
@@ -117,6 +131,8 @@ Result<Metadata> parse_metadata(std::span<const char> bencoded) {
   const lt::bdecode_node root = lt::bdecode(buffer, ec);
   if (ec) return fail("the metadata is not valid bencoding: " + ec.message());
   if (root.type() != lt::bdecode_node::dict_t) return fail("the metadata is not a dictionary");
+  if (!is_canonical(root))
+    return fail("the metadata is not canonical bencoding (unsorted or repeated keys?)");
   const lt::bdecode_node info_dict = root.dict_find_dict("info");
   if (!info_dict) return fail("the metadata has no info dictionary");
   if (auto error = check_info_dict(info_dict); !error.empty()) return fail(std::move(error));

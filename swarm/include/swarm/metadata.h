@@ -34,7 +34,8 @@ struct Metadata {
 };
 
 // Parses a bencoded .torrent. Only single-file torrents whose name is a plain file name (no '/',
-// no "..", not empty) are accepted; anything else, or any malformed input, is an error.
+// no "..", not empty) in canonical bencoding (sorted, unique keys) are accepted; anything else, or
+// any malformed input, is an error.
 [[nodiscard]] Result<Metadata> parse_metadata(std::span<const char> bencoded);
 
 // The automatic piece size for a file of `size` bytes: the smallest power of two from 256 KiB
