@@ -135,7 +135,10 @@ bool unsafe_path(const std::string& path) {
 }  // namespace
 
 std::string OriginStats::to_json() const {
-  nlohmann::json j{{"requests", requests}, {"bytes", bytes}, {"connections", connections}};
+  nlohmann::json j{{"requests", requests},
+                   {"bytes", bytes},
+                   {"connections", connections},
+                   {"duplicate_range", duplicate_range}};
   j["paths"] = nlohmann::json::object();
   for (const auto& [path, s] : paths)
     j["paths"][path] = {{"requests", s.requests}, {"bytes", s.bytes}};
@@ -292,8 +295,13 @@ bool TestOrigin::Impl::handle(tcp::socket& socket, const Request& request) {
   }
   const Plan plan = plan_for(path);
   // A client that repeats Range (e.g. a retry that appends headers) is a bug worth seeing.
-  if (request.count(http::field::range) > 1)
+  if (request.count(http::field::range) > 1) {
+    {
+      std::lock_guard lock(mutex);
+      ++stats.duplicate_range;
+    }
     return reply(socket, request, 400, "more than one Range header\n");
+  }
   if (request.method() != http::verb::get && request.method() != http::verb::head)
     return reply(socket, request, 405, "GET or HEAD\n");
   if (plan.status) return reply(socket, request, *plan.status, "injected status\n");

@@ -22,8 +22,10 @@ struct OriginStats {
   std::uint64_t requests = 0;
   std::uint64_t bytes = 0;
   std::uint64_t connections = 0;
+  std::uint64_t duplicate_range = 0;  // requests carrying more than one Range header
   std::map<std::string, PathStats> paths;
-  // {"requests":N,"bytes":N,"connections":N,"paths":{"/f":{"requests":N,"bytes":N}}}
+  // {"requests":N,"bytes":N,"connections":N,"duplicate_range":N,
+  //  "paths":{"/f":{"requests":N,"bytes":N}}}
   [[nodiscard]] std::string to_json() const;
 };
 

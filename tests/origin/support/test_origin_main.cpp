@@ -23,7 +23,8 @@
 //       redirect_to=PATH      302 to PATH
 //       change_length         each request sees the file longer by 1 + its request number
 // The port is printed on stdout as one line. GET /__stats answers
-// {"requests":N,"bytes":N,"connections":N,"paths":{"/f":{"requests":N,"bytes":N}}} (not counted).
+// {"requests":N,"bytes":N,"connections":N,"duplicate_range":N,"paths":{"/f":{"requests":N,
+//   "bytes":N}}} (not counted; duplicate_range: requests with more than one Range header).
 // Runs until SIGTERM or SIGINT; exits 2 on bad arguments, 1 if it cannot listen.
 #include <signal.h>
 
