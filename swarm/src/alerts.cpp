@@ -5,6 +5,7 @@
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/bencode.hpp>
 #include <libtorrent/entry.hpp>
+#include <libtorrent/error_code.hpp>
 #include <libtorrent/write_resume_data.hpp>
 
 #include "session_impl.h"
@@ -115,6 +116,11 @@ void Session::Impl::handle(lt::alert* alert) {
       ++entry->hash_failures;
       emit(HashFailed{*id, static_cast<std::uint32_t>(static_cast<int>(a->piece_index))});
     }
+  } else if (auto* a = lt::alert_cast<lt::peer_disconnected_alert>(alert)) {
+    // A ban closes the peer with one of these (torrent::piece_failed, the smart_ban plugin);
+    // peer_ban_alert would need alert_category::peer (see settings.cpp).
+    if (a->error == lt::errors::too_many_corrupt_pieces || a->error == lt::errors::peer_banned)
+      if (TorrentEntry* entry = find(a->handle)) ++entry->peers_banned;
   } else if (auto* a = lt::alert_cast<lt::torrent_checked_alert>(alert)) {
     on_checked(a->handle);
   } else if (auto* a = lt::alert_cast<lt::state_changed_alert>(alert)) {

@@ -23,6 +23,7 @@ struct TorrentEntry {
   ByClass bytes_from{};
   ByClass bytes_to{};
   std::uint32_t hash_failures = 0;
+  std::uint32_t peers_banned = 0;
   bool seeding = false;  // last state seen was seeding (Seeding is sent on the transition)
   bool checked = false;  // torrent_checked_alert seen: add_piece may go to libtorrent
   // Origin pieces handed in before the check finished, given to libtorrent after it.

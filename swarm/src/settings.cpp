@@ -11,6 +11,8 @@
 namespace donode::swarm {
 namespace {
 
+const std::string kFingerprint = lt::generate_fingerprint("DN", 0, 1);
+
 struct Range {
   const char* first;
   const char* last;
@@ -55,6 +57,10 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
+bool is_donode_peer(const lt::peer_id& pid) {
+  return std::equal(kFingerprint.begin(), kFingerprint.end(), pid.begin());
+}
+
 bool is_lan(const boost::asio::ip::address& address) {
   if (address.is_v4()) return in_ranges(address.to_v4(), lan_v4, &v4);
   const auto a6 = address.to_v6();
@@ -94,16 +100,20 @@ lt::settings_pack make_settings_pack(const SessionSettings& s) {
   // The global class holds every non-LAN peer (see lan_peer_class_filter).
   pack.set_int(sp::upload_rate_limit, clamp_rate(s.upload_rate_limit));
   pack.set_int(sp::download_rate_limit, clamp_rate(s.download_rate_limit));
+  // Not alert_category::peer: it posts an invalid_request_alert for every request a choked peer
+  // sends, so a peer flooding requests buried the block alerts (dropped: wrong byte counts) and
+  // slowed a flooded node's downloads 15-25x (tests/testbed/hostile_test.sh flood). Bans are
+  // seen through `connect` instead (peer_disconnected_alert, see alerts.cpp).
   pack.set_int(
       sp::alert_mask,
       static_cast<int>(static_cast<std::uint32_t>(
           lt::alert_category::status | lt::alert_category::error | lt::alert_category::storage |
           lt::alert_category::piece_progress | lt::alert_category::block_progress |
-          lt::alert_category::upload | lt::alert_category::peer)));
+          lt::alert_category::upload | lt::alert_category::connect)));
   // One alert per 16 KiB block each way: a deep queue so byte counts stay exact under load.
   pack.set_int(sp::alert_queue_size, 200'000);
   pack.set_str(sp::user_agent, "donode/0.1");
-  pack.set_str(sp::peer_fingerprint, lt::generate_fingerprint("DN", 0, 1));
+  pack.set_str(sp::peer_fingerprint, kFingerprint);
   return pack;
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct SessionSettings {
   // The node's group id. Kept for the node's bookkeeping; a torrent's peers are classified
   // by the group id in its own info dict (with_group), which is what makes the group swarm.
   std::string group_id;
+  // DORestrictPeerSelectionBy subnet: when not empty, the only addresses (first, last) peers may
+  // have; every other peer is refused both ways (libtorrent's ip_filter).
+  std::vector<std::pair<boost::asio::ip::address, boost::asio::ip::address>> peer_ranges;
   std::vector<char> state;  // session_state() of the previous run (DHT state); may be empty
 };
 
@@ -110,6 +114,9 @@ struct TorrentStats {
   ByClass bytes_from{};
   ByClass bytes_to{};
   std::uint32_t hash_failures = 0;
+  // Peers libtorrent banned (and disconnected) for sending pieces that failed their hash check:
+  // the one peer behind a bad piece, or any peer with too many (the default smart_ban plugin).
+  std::uint32_t peers_banned = 0;
   std::array<int, peer_class_count> connections{};
   std::uint64_t download_rate_peers = 0;  // payload bytes/s from peers
   std::uint64_t upload_rate = 0;          // payload bytes/s to peers
