@@ -59,14 +59,14 @@ struct Settings {
   std::string group_id;  // mode 2: the group (its own swarm); empty: mode 2 acts as mode 1
   std::uint32_t listen_port = 7680;  // DO's peer port; 0: any free port
   std::string listen_address = "0.0.0.0";
-  std::string dht_bootstrap_nodes;   // mode 3 only; "host:port,host:port"; empty: none
+  std::string dht_bootstrap_nodes;  // mode 3 only; "host:port,host:port"; empty: none
   // Files smaller than this are fetched from the origin only and not cached (DO: Simple mode for
   // files under 10 MB; DOMinFileSizeToCache).
   std::uint64_t min_file_size_to_cache = 10ull << 20;
   // Cache eviction (DOMaxCacheSize, DOAbsoluteMaxCacheSize, DOMaxCacheAge).
   std::uint32_t max_cache_percent = 20;
-  std::uint64_t max_cache_bytes = 0;        // 0: only the percentage applies
-  std::uint32_t max_cache_age_s = 259200;   // 3 days; 0: unlimited
+  std::uint64_t max_cache_bytes = 0;       // 0: only the percentage applies
+  std::uint32_t max_cache_age_s = 259200;  // 3 days; 0: unlimited
   // Before the origin is asked for a piece: DODelay{Foreground,Background}DownloadFromHttp, and a
   // short grace for peers' bitfields to arrive (libtorrent reports availability 0 until then).
   std::uint32_t delay_foreground_from_http_s = 0;
@@ -75,12 +75,33 @@ struct Settings {
   // DOMinBackgroundQos: below this rate from peers, the origin also fetches pieces peers have.
   std::uint64_t min_background_qos = 500 * 1000;  // bytes/s
   // Upload policy: cap for non-LAN peers (LAN peers are not throttled) and DO's monthly cap.
-  std::uint64_t max_upload_bandwidth = 0;              // bytes/s, 0 = unlimited
+  std::uint64_t max_upload_bandwidth = 0;                         // bytes/s, 0 = unlimited
   std::uint64_t monthly_upload_cap = 20ull * 1000 * 1000 * 1000;  // bytes, 0 = unlimited
+  // DOPercentageMax{Foreground,Background}Bandwidth: a cap as a share of the origin throughput
+  // this node has measured (its best rate over the origin so far); 0 = not set. With the absolute
+  // cap also set, the lower one applies.
+  std::uint32_t max_foreground_bandwidth_percent = 0;
+  std::uint32_t max_background_bandwidth_percent = 0;
+  // DOMinRAMAllowedToPeer / DOMinDiskSizeAllowedToPeer (GB): a smaller machine, or a smaller disk
+  // under the cache, does not peer (download mode 0). 0: no minimum. DO's defaults are 4 and 32;
+  // donode's are 0 because a node that silently stops peering on a small VM or a tmpfs cache is
+  // worse than one that peers on it: administrators who want DO's rule set the two keys.
+  std::uint32_t min_ram_to_peer_gb = 0;
+  std::uint32_t min_disk_to_peer_gb = 0;
+  // DORestrictPeerSelectionBy: "none" (any LAN peer the mode allows) or "subnet" (only peers in
+  // one of this node's own subnets).
+  std::string restrict_peer_selection_by = "none";
+  // DOCacheHost: HTTP caches (host or host:port, comma separated) asked, in order, before the
+  // origin for http:// files; a failing one is skipped for 15 minutes.
+  std::string cache_host;
   // Metadata look-ups: the sidecar <url>.torrent on the origin.
   std::uint32_t sidecar_lookup = 1;
   // Tests with many nodes on one address need several connections per IP (design.md).
   std::uint32_t allow_multiple_connections_per_ip = 0;
+  // The activity monitor (node/monitor): its page, /api/stats and /metrics over HTTP. Loopback
+  // only, whatever the config says: it shows job names and URLs to anyone who can connect.
+  std::uint32_t monitor_port = 7681;  // 0: off
+  std::string monitor_address = "127.0.0.1";
   // Where the daemon lives.
   std::string socket_path = wire::kDefaultSocketPath;
   std::string state_dir = "/var/lib/donode";    // the job store
@@ -92,6 +113,7 @@ struct SettingInfo {
   std::string name;
   std::string value;
   std::string description;
+  bool restart = false;  // a change takes effect only when the node starts again
 };
 
 // The origin fetcher's part of the settings.
@@ -107,5 +129,25 @@ Status set_setting(Settings& settings, std::string_view name, std::string_view v
 Status parse_settings(std::string_view text, Settings& settings);
 // parse_settings on the file's contents; a file that cannot be read: its errno mapped, and why.
 Status load_settings_file(const std::string& path, Settings& settings);
+
+// DOPercentageMax*Bandwidth: the cap of a class from its absolute cap (0 = none), its percentage
+// (0 = not set) and the best origin throughput measured (0 = none yet), bytes/s; 0 = unlimited.
+[[nodiscard]] std::uint64_t effective_bandwidth_cap(std::uint64_t absolute, std::uint32_t percent,
+                                                    std::uint64_t best_origin_rate);
+
+// The documented config file: a header, then every setting as a commented `#name = default`
+// line under its description (`donode --print-config`; packaging/donode.conf is this text).
+[[nodiscard]] std::string documented_config();
+// Names of the settings whose values differ between `a` and `b`, in table order.
+[[nodiscard]] std::vector<std::string> changed_settings(const Settings& a, const Settings& b);
+// Whether a change of `name` needs a restart (unknown names: false).
+[[nodiscard]] bool needs_restart(std::string_view name);
+// `text` with `name = value`: the active line of `name` replaced, else a line added after its
+// commented default (`#name = ...`), else at the end. Other lines and comments are kept.
+[[nodiscard]] std::string rewrite_setting(std::string_view text, std::string_view name,
+                                          std::string_view value);
+// rewrite_setting on the file, replaced atomically (a temporary file renamed over it). The value
+// must be valid (set_setting first).
+Status persist_setting(const std::string& path, std::string_view name, std::string_view value);
 
 }  // namespace donode::node

@@ -1,14 +1,19 @@
 // donode: the Delivery Optimization node daemon. Wires the store, the transfer engine, the job
-// manager and the IPC server onto one io_context thread, and runs until SIGTERM/SIGINT.
+// manager and the IPC server onto one io_context thread, and runs until SIGTERM/SIGINT; SIGHUP
+// reloads the config file.
 #include <signal.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -18,6 +23,7 @@
 #include "node/content_store.h"
 #include "node/ipc_server.h"
 #include "node/job_manager.h"
+#include "node/monitor.h"
 #include "node/rpc_methods.h"
 #include "node/store.h"
 #include "node/swarm_engine.h"
@@ -32,12 +38,15 @@ constexpr const char* kNodeName = "donode 0.1.0";
 
 const char* kUsage =
     "usage: donode [--socket PATH] [--state-dir DIR] [--cache-dir DIR] [--config FILE]\n"
-    "              [--log-level LEVEL] [--version] [--help]\n"
-    "Runs the Delivery Optimization node until SIGTERM or SIGINT.\n";
+    "              [--log-level LEVEL] [--print-config] [--version] [--help]\n"
+    "Runs the Delivery Optimization node until SIGTERM or SIGINT; SIGHUP reloads FILE.\n"
+    "--print-config prints every setting with its description and default (the documented\n"
+    "config file) and exits.\n";
 
 // Relays transfer events to the job manager, which is built after the engine it needs.
 struct EventsRelay final : TransferEvents {
   TransferEvents* target = nullptr;
+  SwarmEngine* engine = nullptr;  // a file that failed on a cache host goes to its origin
   void on_size_known(const JobId& j, std::uint32_t f, std::uint64_t size, const std::string& v,
                      std::uint64_t chunk, bool restarted) override {
     target->on_size_known(j, f, size, v, chunk, restarted);
@@ -60,6 +69,7 @@ struct EventsRelay final : TransferEvents {
   }
   void on_file_done(const JobId& j, std::uint32_t f) override { target->on_file_done(j, f); }
   void on_file_failed(const JobId& j, std::uint32_t f, const JobError& e, bool transient) override {
+    if (engine && engine->fall_back_to_origin(j, f)) return;
     target->on_file_failed(j, f, e, transient);
   }
 };
@@ -84,11 +94,15 @@ struct IpcEventSink final : EventSink {
 struct Options {
   Settings settings;
   bool cache_dir_given = false;
+  std::string config_path;
+  // Command-line settings: they win over the config file, at start and at every reload.
+  std::vector<std::pair<std::string, std::string>> overrides;
 };
 
 // Parses the command line over the config file's settings. Returns false after printing why.
 bool parse_options(int argc, char** argv, Options& opt, int& exit_code) {
-  std::string config_path, socket, state_dir, cache_dir, log_level;
+  std::string& config_path = opt.config_path;
+  std::string socket, state_dir, cache_dir, log_level;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&](std::string& out) {
@@ -99,6 +113,10 @@ bool parse_options(int argc, char** argv, Options& opt, int& exit_code) {
     bool ok = true;
     if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
+      exit_code = 0;
+      return false;
+    } else if (a == "--print-config") {
+      std::fputs(documented_config().c_str(), stdout);
       exit_code = 0;
       return false;
     } else if (a == "--version") {
@@ -146,13 +164,162 @@ bool parse_options(int argc, char** argv, Options& opt, int& exit_code) {
       return false;
     }
     if (std::string(name) == "cache_dir") opt.cache_dir_given = true;
+    opt.overrides.emplace_back(name, *v);
   }
   // A state directory given without a cache directory keeps its content beside the store.
-  if (!opt.cache_dir_given && !state_dir.empty()) opt.settings.cache_dir = state_dir + "/cache";
+  if (!opt.cache_dir_given && !state_dir.empty()) {
+    opt.settings.cache_dir = state_dir + "/cache";
+    opt.overrides.emplace_back("cache_dir", opt.settings.cache_dir);
+  }
   return true;
 }
 
-int run(const Settings& settings) {
+// The running node's settings: the config file and the command line read again on SIGHUP, and
+// config.show / config.set. A change is handed to the job manager and the swarm engine; settings
+// read only at start keep their running value and are logged as waiting for a restart.
+class NodeConfig final : public ConfigPort {
+ public:
+  NodeConfig(const Options& opt, JobManager& jobs, SwarmEngine& engine)
+      : opt_(opt), current_(opt.settings), jobs_(jobs), engine_(engine) {}
+
+  Settings current() const override { return current_; }
+  std::string file() const override { return opt_.config_path; }
+
+  Status set(std::string_view name, std::string_view value, bool persist, bool& restart) override {
+    Settings next = current_;
+    if (Status s = set_setting(next, name, value); !s.ok()) return s;
+    restart = needs_restart(name);
+    if (persist) {
+      if (opt_.config_path.empty())
+        return {E_INVALIDARG, "the node runs without a config file (--config): nothing to persist"};
+      if (Status s = persist_setting(opt_.config_path, name, value); !s.ok()) return s;
+      spdlog::info("config: {} = {} written to {}", name, value, opt_.config_path);
+    }
+    apply(next);
+    return {};
+  }
+
+  // Every few seconds: the bytes from HTTP over all jobs, for the percentage caps, which follow
+  // the best origin throughput measured so far (a capped transfer cannot measure the link).
+  void sample_origin(std::uint64_t bytes_from_http, std::chrono::milliseconds interval) {
+    if (sampled_ && bytes_from_http >= last_http_bytes_) {
+      const auto rate = (bytes_from_http - last_http_bytes_) * 1000 /
+                        static_cast<std::uint64_t>(std::max<std::int64_t>(interval.count(), 1));
+      if (rate > best_origin_rate_) {
+        best_origin_rate_ = rate;
+        if (current_.max_foreground_bandwidth_percent || current_.max_background_bandwidth_percent)
+          push_to_jobs();
+      }
+    }
+    sampled_ = true;
+    last_http_bytes_ = bytes_from_http;
+  }
+
+  // SIGHUP: the file and the command line again; a bad file changes nothing.
+  void reload() {
+    Settings next;
+    if (!opt_.config_path.empty()) {
+      if (Status s = load_settings_file(opt_.config_path, next); !s.ok()) {
+        spdlog::error("reload: {}; the settings are unchanged", s.detail);
+        return;
+      }
+    }
+    for (const auto& [name, value] : opt_.overrides) (void)set_setting(next, name, value);
+    spdlog::info("reload: read {}", opt_.config_path.empty() ? "no config file" : opt_.config_path);
+    apply(next);
+  }
+
+ private:
+  void apply(Settings next) {
+    const auto changed = changed_settings(current_, next);
+    if (changed.empty()) return;
+    // What is read only at start keeps its running value (what config.show reports).
+    for (const SettingInfo& info : describe_settings(current_)) {
+      if (!info.restart || std::find(changed.begin(), changed.end(), info.name) == changed.end())
+        continue;
+      const std::string wanted = [&] {
+        for (const SettingInfo& n : describe_settings(next))
+          if (n.name == info.name) return n.value;
+        return std::string();
+      }();
+      spdlog::warn("config: {} = {} takes effect at the next start (running: {})", info.name,
+                   wanted, info.value);
+      (void)set_setting(next, info.name, info.value);
+    }
+    if (changed_settings(current_, next).empty()) return;
+    for (const std::string& name : changed_settings(current_, next))
+      spdlog::info("config: {} changed", name);
+    current_ = next;
+    spdlog::set_level(spdlog::level::from_str(current_.log_level));
+    push_to_jobs();
+    engine_.update_settings(current_);
+  }
+
+  // The job manager's caps are the absolute ones lowered by the percentages.
+  void push_to_jobs() {
+    Settings s = current_;
+    s.max_foreground_bandwidth = effective_bandwidth_cap(
+        s.max_foreground_bandwidth, s.max_foreground_bandwidth_percent, best_origin_rate_);
+    s.max_background_bandwidth = effective_bandwidth_cap(
+        s.max_background_bandwidth, s.max_background_bandwidth_percent, best_origin_rate_);
+    if (s.max_foreground_bandwidth_percent || s.max_background_bandwidth_percent)
+      spdlog::info("bandwidth caps: foreground {} B/s, background {} B/s (best origin rate {} B/s)",
+                   s.max_foreground_bandwidth, s.max_background_bandwidth, best_origin_rate_);
+    jobs_.update_settings(std::move(s));
+  }
+
+  const Options& opt_;
+  Settings current_;
+  JobManager& jobs_;
+  SwarmEngine& engine_;
+  bool sampled_ = false;
+  std::uint64_t last_http_bytes_ = 0;
+  std::uint64_t best_origin_rate_ = 0;  // bytes/s
+};
+
+// stderr is the journal when JOURNAL_STREAM names its device and inode (systemd.exec(5)).
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  unsigned long long dev = 0, ino = 0;
+  struct stat st {};
+  return stream && std::sscanf(stream, "%llu:%llu", &dev, &ino) == 2 && ::fstat(2, &st) == 0 &&
+         st.st_dev == dev && st.st_ino == ino;
+}
+
+// `%*`: the syslog priority prefix (sd-daemon(3)) the journal reads a line's level from.
+class SyslogPriority final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    // trace, debug → debug; info; warn → warning; error → err; critical → crit.
+    static constexpr std::string_view kPrefix[] = {"<7>", "<7>", "<6>", "<4>", "<3>", "<2>", "<6>"};
+    const auto level = static_cast<std::size_t>(msg.level);
+    const std::string_view p = kPrefix[level < std::size(kPrefix) ? level : 2];
+    dest.append(p.data(), p.data() + p.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<SyslogPriority>();
+  }
+};
+
+// To the journal: no timestamp (the journal has its own), the level as a <N> prefix. Else a
+// terminal's or a file's lines: time, level, message.
+void setup_logging(const std::string& level) {
+  if (stderr_is_journal()) {
+    auto logger = spdlog::stderr_logger_mt("donode");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<SyslogPriority>('*').set_pattern("%*%v");
+    logger->set_formatter(std::move(formatter));
+    spdlog::set_default_logger(logger);
+  } else {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("donode"));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  }
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+int run(const Options& opt) {
+  const Settings& settings = opt.settings;
   std::error_code ec;
   std::filesystem::create_directories(settings.state_dir, ec);
   if (ec) {
@@ -187,11 +354,14 @@ int run(const Settings& settings) {
   }
   JobManager jobs(settings, *store, engine, sink, clock);
   relay.target = &jobs;
+  relay.engine = &engine;
   if (const Status s = jobs.load(); !s.ok()) {
     spdlog::critical("cannot load jobs: {}", s.detail);
     return 1;
   }
   RpcMethods methods(jobs, kNodeName, &engine);
+  NodeConfig config(opt, jobs, engine);
+  methods.set_config(&config);
   IpcServer server(io, settings.socket_path,
                    [&methods](const Caller& c, std::string_view m, const nlohmann::json& p) {
                      return methods.dispatch(c, m, p);
@@ -201,22 +371,48 @@ int run(const Settings& settings) {
     return 1;
   }
   sink.server = &server;
+  // The activity monitor shares this thread: it reads the counters and jobs without locks, and its
+  // sockets are asynchronous with deadlines. Not listening is no reason to stop the node.
+  Monitor monitor(io, *counters, jobs, &engine, kNodeName);
+  if (settings.monitor_port != 0) {
+    const auto port = static_cast<std::uint16_t>(settings.monitor_port);
+    if (const Status s = monitor.start(settings.monitor_address, port); !s.ok())
+      spdlog::warn("activity monitor off: {}", s.detail);
+    else if (settings.monitor_address.find(':') != std::string::npos)
+      spdlog::info("activity monitor on http://[{}]:{}/", settings.monitor_address, port);
+    else
+      spdlog::info("activity monitor on http://{}:{}/", settings.monitor_address, port);
+  }
 
   boost::asio::steady_timer ticker(io);
+  std::uint64_t ticks = 0;
   std::function<void()> tick = [&] {
     jobs.tick();
+    if (++ticks % 8 == 0)  // every 2 s
+      config.sample_origin(jobs.summary().bytes.bytes_from_http, std::chrono::seconds(2));
     ticker.expires_after(std::chrono::milliseconds(250));
     ticker.async_wait([&](const boost::system::error_code& e) {
       if (!e) tick();
     });
   };
   tick();
+  boost::asio::signal_set hangups(io, SIGHUP);
+  std::function<void()> on_hangup = [&] {
+    hangups.async_wait([&](const boost::system::error_code& e, int) {
+      if (e) return;
+      config.reload();
+      on_hangup();
+    });
+  };
+  on_hangup();
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code&, int sig) {
     spdlog::info("signal {}: stopping", sig);
     sink.server = nullptr;
     server.stop();
+    monitor.stop();
     ticker.cancel();
+    hangups.cancel();
     engine.close();
     io.stop();
   });
@@ -233,9 +429,6 @@ int main(int argc, char** argv) {
   Options opt;
   int exit_code = 0;
   if (!parse_options(argc, argv, opt, exit_code)) return exit_code;
-  auto logger = spdlog::stderr_color_mt("donode");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(opt.settings.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  return run(opt.settings);
+  setup_logging(opt.settings.log_level);
+  return run(opt);
 }

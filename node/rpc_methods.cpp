@@ -213,8 +213,8 @@ Reply RpcMethods::dispatch(const Caller& caller, std::string_view method, const 
            auto remote = optional_string(f, "remote");
            auto local = optional_string(f, "local");
            if (!remote || !local) throw BadParams{"each file needs \"remote\" and \"local\""};
-           specs.push_back(
-               {std::move(*remote), std::move(*local), optional_string(f, "metadata").value_or("")});
+           specs.push_back({std::move(*remote), std::move(*local),
+                            optional_string(f, "metadata").value_or("")});
          }
          return done(s.jobs_.add_files(c, job_id(p), specs));
        }},
@@ -256,6 +256,7 @@ Reply RpcMethods::dispatch(const Caller& caller, std::string_view method, const 
   if (it == table.end()) {
     try {
       if (auto admin = dispatch_admin(caller, method, params)) return std::move(*admin);
+      if (auto config = dispatch_config(caller, method, params)) return std::move(*config);
     } catch (const BadParams& e) {
       Reply r;
       r.error = RpcError{wire::kInvalidParams, e.message, E_INVALIDARG};
@@ -409,5 +410,30 @@ std::optional<Reply> RpcMethods::dispatch_admin(const Caller& c, std::string_vie
   return std::nullopt;
 }
 
-}  // namespace donode::node
+std::optional<Reply> RpcMethods::dispatch_config(const Caller& c, std::string_view method,
+                                                 const json& p) {
+  if (method != "config.show" && method != "config.set") return std::nullopt;
+  if (!config_) return failure(Status{E_NOTIMPL, std::string(method) + ": not available here"});
+  if (method == "config.show") {
+    json settings = json::array();
+    for (const SettingInfo& info : describe_settings(config_->current()))
+      settings.push_back({{"name", info.name},
+                          {"value", info.value},
+                          {"description", info.description},
+                          {"restart", info.restart}});
+    return done(Status{}, json{{"file", config_->file()}, {"settings", std::move(settings)}});
+  }
+  // The settings are the node's, for every user: only root changes them.
+  if (c.uid != 0) return failure(Status{E_ACCESSDENIED, "only root may change the settings"});
+  const auto name = optional_string(p, "name");
+  const auto value = optional_string(p, "value");
+  if (!name || !value) throw BadParams{"config.set needs \"name\" and \"value\" strings"};
+  const json& persist = field(p, "persist");
+  if (!persist.is_null() && !persist.is_boolean()) throw BadParams{"\"persist\" must be a boolean"};
+  bool restart = false;
+  const Status s =
+      config_->set(*name, *value, persist.is_boolean() && persist.get<bool>(), restart);
+  return done(s, json{{"name", *name}, {"value", *value}, {"restart", restart}});
+}
 
+}  // namespace donode::node

@@ -8,16 +8,31 @@
 #include <string_view>
 
 #include "node/admin_port.h"
+#include "node/config.h"
 #include "node/ipc_types.h"
 #include "node/job_manager.h"
 
 namespace donode::node {
+
+// The node's settings for config.show / config.set (implemented by the daemon).
+class ConfigPort {
+ public:
+  virtual ~ConfigPort() = default;
+  [[nodiscard]] virtual Settings current() const = 0;
+  [[nodiscard]] virtual std::string file() const = 0;  // the config file; "" when none
+  // Applies one setting at run time, as a reload does, and with `persist` writes it to the config
+  // file. `restart` tells whether the change waits for the next start.
+  virtual Status set(std::string_view name, std::string_view value, bool persist,
+                     bool& restart) = 0;
+};
 
 class RpcMethods {
  public:
   // `admin` (may be null: no swarm) answers node.stats, cache.* and live file figures.
   RpcMethods(JobManager& jobs, std::string node_name, AdminPort* admin = nullptr);
   Reply dispatch(const Caller& caller, std::string_view method, const nlohmann::json& params);
+  // config.show / config.set answer E_NOTIMPL until this is given.
+  void set_config(ConfigPort* config) { config_ = config; }
 
  private:
   Reply set(const Caller& caller, const nlohmann::json& params);
@@ -27,9 +42,13 @@ class RpcMethods {
   std::optional<Reply> dispatch_admin(const Caller& caller, std::string_view method,
                                       const nlohmann::json& params);
   nlohmann::json with_live(const JobRecord& job, nlohmann::json files) const;
+  // config.show, config.set; nullopt: not one of them.
+  std::optional<Reply> dispatch_config(const Caller& caller, std::string_view method,
+                                       const nlohmann::json& params);
 
   JobManager& jobs_;
   AdminPort* admin_;
+  ConfigPort* config_ = nullptr;
   std::string node_name_;
   std::chrono::steady_clock::time_point started_;
 };

@@ -3,7 +3,10 @@
 #include "node/swarm_engine.h"
 
 #include <donode/bitsmsg.h>
+#include <ifaddrs.h>
 #include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
+#include <sys/sysinfo.h>
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
@@ -18,9 +21,49 @@ namespace {
 
 constexpr auto kNoSidecarFor = std::chrono::minutes(10);
 constexpr int kMaxOriginHashFailures = 5;  // per piece, then the origin's copy is wrong
+constexpr auto kSkipCacheHostFor = std::chrono::minutes(15);  // as DO's client bans a cache host
 
 bool is_http(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+// The machine's own subnets (every interface address with its netmask), first..last address.
+std::vector<std::pair<boost::asio::ip::address, boost::asio::ip::address>> own_subnets() {
+  std::vector<std::pair<boost::asio::ip::address, boost::asio::ip::address>> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (const ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || !i->ifa_netmask) continue;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      const auto a = ntohl(reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr);
+      const auto m = ntohl(reinterpret_cast<const sockaddr_in*>(i->ifa_netmask)->sin_addr.s_addr);
+      out.emplace_back(boost::asio::ip::address_v4(a & m), boost::asio::ip::address_v4(a | ~m));
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      boost::asio::ip::address_v6::bytes_type first, last;
+      const auto* a = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr.s6_addr;
+      const auto* m = reinterpret_cast<const sockaddr_in6*>(i->ifa_netmask)->sin6_addr.s6_addr;
+      for (std::size_t b = 0; b < 16; ++b) {
+        first[b] = static_cast<unsigned char>(a[b] & m[b]);
+        last[b] = static_cast<unsigned char>(a[b] | ~m[b]);
+      }
+      out.emplace_back(boost::asio::ip::address_v6(first), boost::asio::ip::address_v6(last));
+    }
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+std::vector<std::string> split_hosts(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    const auto comma = std::min(list.find(',', pos), list.size());
+    std::string host = list.substr(pos, comma - pos);
+    std::erase_if(host, [](char c) { return c == ' ' || c == '\t'; });
+    if (!host.empty()) out.push_back(std::move(host));
+    pos = comma + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -44,7 +87,15 @@ swarm::SessionSettings session_settings(const Settings& s) {
   out.allow_multiple_connections_per_ip = s.allow_multiple_connections_per_ip != 0;
   out.upload_rate_limit = s.max_upload_bandwidth;
   out.group_id = s.group_id;
+  if (s.restrict_peer_selection_by == "subnet") out.peer_ranges = own_subnets();
   return out;
+}
+
+std::string cache_host_url(const std::string& url, const std::string& host) {
+  constexpr std::string_view kHttp = "http://";
+  if (host.empty() || url.rfind(kHttp, 0) != 0) return {};
+  const auto slash = url.find('/', kHttp.size());
+  return std::string(kHttp) + host + (slash == std::string::npos ? "/" : url.substr(slash));
 }
 
 bool SwarmEngine::FileKey::operator<(const FileKey& o) const {
@@ -62,6 +113,7 @@ SwarmEngine::SwarmEngine(Settings settings, TransferEngine& origin_only, Content
       events_(events),
       io_(io),
       timer_(io) {
+  set_effective(settings_);
   node_seed_ = std::random_device{}();
   node_seed_ = (node_seed_ << 32) ^ std::random_device{}();
 }
@@ -150,8 +202,83 @@ std::uint16_t SwarmEngine::listen_port() const {
 }
 
 int SwarmEngine::mode_of(const JobRecord& job) const {
-  return job.download_mode == kModeDefault ? static_cast<int>(settings_.download_mode)
-                                           : job.download_mode;
+  const int mode = job.download_mode == kModeDefault ? static_cast<int>(settings_.download_mode)
+                                                     : job.download_mode;
+  // Below DOMinRAMAllowedToPeer / DOMinDiskSizeAllowedToPeer a job's own peer mode is HTTP only.
+  return !may_peer_ && mode >= kModeLan && mode <= kModeInternet ? kModeHttpOnly : mode;
+}
+
+void SwarmEngine::set_effective(const Settings& configured) {
+  settings_ = configured;
+  constexpr std::uint64_t kGB = 1000ull * 1000 * 1000;  // DO's GB
+  struct sysinfo info {};
+  const std::uint64_t ram =
+      ::sysinfo(&info) == 0 ? std::uint64_t{info.totalram} * info.mem_unit : ~std::uint64_t{0};
+  // The cache's disk: its directory, or the nearest parent that exists yet.
+  std::uint64_t disk = ~std::uint64_t{0};
+  for (std::filesystem::path p = settings_.cache_dir; !p.empty(); p = p.parent_path()) {
+    struct statvfs fs {};
+    if (::statvfs(p.c_str(), &fs) == 0) {
+      disk = std::uint64_t{fs.f_blocks} * fs.f_frsize;
+      break;
+    }
+    if (p == p.parent_path()) break;
+  }
+  const bool may_peer =
+      ram >= settings_.min_ram_to_peer_gb * kGB && disk >= settings_.min_disk_to_peer_gb * kGB;
+  if (!may_peer && may_peer_)
+    spdlog::warn(
+        "swarm: {} GB of RAM and a {} GB cache disk are below the minimums to peer "
+        "({} GB, {} GB): download mode 0",
+        ram / kGB, disk / kGB, settings_.min_ram_to_peer_gb, settings_.min_disk_to_peer_gb);
+  may_peer_ = may_peer;
+  if (!may_peer_ && settings_.download_mode >= kModeLan && settings_.download_mode <= kModeInternet)
+    settings_.download_mode = kModeHttpOnly;
+}
+
+void SwarmEngine::update_settings(const Settings& settings) {
+  set_effective(settings);
+  if (!session_) return;
+  session_->apply(session_settings(settings_));
+  upload_capped_ = false;  // the session's cap is the configured one again: re-check the month's
+  apply_upload_cap();
+  last_eviction_ = Clock::time_point{};  // the next tick applies the cache limits
+}
+
+// ---- cache hosts -------------------------------------------------------------------------------
+
+std::string SwarmEngine::via_cache_host(const std::string& url, std::string& host) const {
+  for (const std::string& h : split_hosts(settings_.cache_host)) {
+    const auto skipped = skipped_hosts_.find(h);
+    if (skipped != skipped_hosts_.end() && Clock::now() < skipped->second) continue;
+    host = h;
+    return cache_host_url(url, h);
+  }
+  return {};
+}
+
+void SwarmEngine::skip_cache_host(const std::string& host) {
+  skipped_hosts_[host] = Clock::now() + kSkipCacheHostFor;
+}
+
+bool SwarmEngine::fall_back_to_origin(const JobId& job, std::uint32_t file) {
+  const auto it = cache_routes_.find(FileKey{job, file});
+  if (it == cache_routes_.end() || it->second.falling_back) return false;
+  it->second.falling_back = true;
+  skip_cache_host(it->second.host);
+  spdlog::warn("cache host {} failed for {}: from the origin", it->second.host,
+               it->second.job.files.at(file).remote);
+  // Not from inside the origin-only engine's event; a stop in between cancels the fallback.
+  std::weak_ptr<bool> alive = alive_;
+  boost::asio::post(io_, [this, alive, key = it->first] {
+    if (!alive.lock()) return;
+    const auto route = cache_routes_.find(key);
+    if (route == cache_routes_.end()) return;
+    const JobRecord original = std::move(route->second.job);
+    cache_routes_.erase(route);
+    origin_only_.start_file(original, key.file);
+  });
+  return true;
 }
 
 // ---- routing -----------------------------------------------------------------------------------
@@ -208,7 +335,19 @@ void SwarmEngine::start_file(const JobRecord& job, std::uint32_t index) {
 
 void SwarmEngine::route_origin_only(const JobRecord& job, std::uint32_t index, int mode_used) {
   events_.on_content(job.id, index, "", mode_used);
-  origin_only_.start_file(job, index);
+  const FileKey key{job.id, index};
+  cache_routes_.erase(key);
+  std::string host;
+  const std::string cached =
+      index < job.files.size() ? via_cache_host(job.files[index].remote, host) : std::string();
+  if (cached.empty()) {
+    origin_only_.start_file(job, index);
+    return;
+  }
+  JobRecord via = job;
+  via.files[index].remote = cached;
+  cache_routes_.emplace(key, CacheHostRoute{job, host});
+  origin_only_.start_file(via, index);
 }
 
 void SwarmEngine::on_document(const Pending& p, const origin::Document& doc) {
@@ -300,7 +439,11 @@ Status SwarmEngine::join_content(const Pending& p, const swarm::Metadata& meta) 
     it = content_.emplace(meta.id, std::move(c)).first;
   }
   Content& c = it->second;
-  if (c.url.empty() || !is_http(c.url)) c.url = file.remote;
+  if (c.origin_url.empty() || !is_http(c.origin_url)) {
+    c.origin_url = c.url = file.remote;
+    std::string host;
+    if (std::string cached = via_cache_host(file.remote, host); !cached.empty()) c.url = cached;
+  }
   c.owner = p.job.owner_uid;
   if (c.subs.empty()) {
     log_error(session_->resume(meta.id), "resume", meta.id);
@@ -353,6 +496,7 @@ void SwarmEngine::leave(const FileKey& key, bool stop_only) {
 }
 
 void SwarmEngine::stop_job(const JobId& job) {
+  std::erase_if(cache_routes_, [&](const auto& entry) { return entry.first.job == job; });
   std::vector<FileKey> keys;
   for (const auto& [key, id] : routes_)
     if (key.job == job) keys.push_back(key);
@@ -363,6 +507,7 @@ void SwarmEngine::stop_job(const JobId& job) {
 }
 
 void SwarmEngine::release_job(const JobId& job) {
+  std::erase_if(cache_routes_, [&](const auto& entry) { return entry.first.job == job; });
   std::vector<FileKey> keys;
   for (const auto& [key, id] : routes_)
     if (key.job == job) keys.push_back(key);
@@ -455,6 +600,14 @@ void SwarmEngine::on_origin_event(origin::TransferId tid, origin::Event event) {
     for (std::uint32_t p : c.claimed)
       log_error(session_->release_piece(id, p), "release a piece of", id);
     c.claimed.clear();
+    if (c.url != c.origin_url) {  // a cache host failed: the origin next (schedule_origin)
+      const auto host_end = c.url.find('/', 7);
+      skip_cache_host(c.url.substr(7, host_end == std::string::npos ? host_end : host_end - 7));
+      spdlog::warn("content {}: cache host {} failed ({}): from the origin", id, c.url,
+                   failed->detail);
+      c.url = c.origin_url;
+      return;
+    }
     fail_content(c,
                  JobError{failed->hresult, static_cast<ErrorContext>(failed->context), 0,
                           failed->protocol, failed->detail},

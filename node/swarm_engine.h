@@ -27,8 +27,12 @@
 
 namespace donode::node {
 
-// The swarm session's settings from the node's.
+// The swarm session's settings from the node's (with restrict_peer_selection_by = subnet, the
+// peer filter holds this machine's own subnets).
 swarm::SessionSettings session_settings(const Settings& settings);
+// DOCacheHost: `url` (http:// only) on `host` (host or host:port): http://host/<the url's path>.
+// "" for any other URL.
+[[nodiscard]] std::string cache_host_url(const std::string& url, const std::string& host);
 
 // Every call and every event happens on the thread that runs `io` (the job manager's).
 //
@@ -69,6 +73,15 @@ class SwarmEngine final : public TransferControl, public AdminPort {
 
   std::uint16_t listen_port() const;
 
+  // A reload (SIGHUP, config.set): the download mode, group, upload caps, cache limits, delays,
+  // cache host, peer restriction and minimums to peer apply from now on (files already routed
+  // keep their route). Settings read only at start (origin_*, listen_*, paths) are ignored.
+  void update_settings(const Settings& settings);
+  // The origin-only engine's failure of a file fetched from a cache host: the host is skipped
+  // for a while and the file starts again from its origin; true when so (the failure is not
+  // the job's). Wired in by the daemon, which relays the origin-only engine's events.
+  bool fall_back_to_origin(const JobId& job, std::uint32_t file);
+
  private:
   using Clock = std::chrono::steady_clock;
   struct FileKey {
@@ -85,7 +98,8 @@ class SwarmEngine final : public TransferControl, public AdminPort {
   };
   struct Content {
     swarm::Metadata meta;
-    std::string url;  // the origin
+    std::string url;         // where pieces come from: a cache host or the origin
+    std::string origin_url;  // the origin (the fallback when a cache host fails)
     std::optional<uid_t> owner;
     std::string dir;
     bool complete = false;
@@ -115,6 +129,11 @@ class SwarmEngine final : public TransferControl, public AdminPort {
   };
 
   int mode_of(const JobRecord& job) const;
+  // settings_ from the configured ones: mode 0 when the machine is below the minimums to peer.
+  void set_effective(const Settings& configured);
+  // The first cache host not skipped for `url`; "" when none applies.
+  std::string via_cache_host(const std::string& url, std::string& host) const;
+  void skip_cache_host(const std::string& host);
   void route_origin_only(const JobRecord& job, std::uint32_t index, int mode_used);
   void on_document(const Pending& pending, const origin::Document& doc);
   void on_metadata(const Pending& pending, swarm::Metadata meta);
@@ -161,6 +180,14 @@ class SwarmEngine final : public TransferControl, public AdminPort {
   Clock::time_point last_resume_save_ = Clock::now();
   Clock::time_point last_eviction_ = Clock::now();
   bool upload_capped_ = false;
+  bool may_peer_ = true;  // DOMinRAMAllowedToPeer / DOMinDiskSizeAllowedToPeer are met
+  struct CacheHostRoute {
+    JobRecord job;  // as the job manager gave it (the origin's URL)
+    std::string host;
+    bool falling_back = false;
+  };
+  std::map<FileKey, CacheHostRoute> cache_routes_;          // origin-only files via a cache host
+  std::map<std::string, Clock::time_point> skipped_hosts_;  // failed cache hosts, until when
 };
 
 }  // namespace donode::node

@@ -393,7 +393,8 @@ json SwarmEngine::file_live(const JobId& job, std::uint32_t file) const {
           {"status", c.complete ? 2
                      : paused   ? 3
                                 : 0},  // Caching (seeded), Paused, Downloading
-          {"hash_failures", c.hash_failures}};
+          {"hash_failures", c.hash_failures},
+          {"peers_banned", s.peers_banned}};
 }
 
 }  // namespace donode::node

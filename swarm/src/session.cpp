@@ -23,6 +23,19 @@ int clamp_rate(std::uint64_t rate) {
   return static_cast<int>(std::min<std::uint64_t>(rate, std::numeric_limits<int>::max()));
 }
 
+// The peers allowed: everyone, or only SessionSettings::peer_ranges.
+lt::ip_filter peer_filter(const SessionSettings& settings) {
+  lt::ip_filter filter;
+  if (settings.peer_ranges.empty()) return filter;
+  filter.add_rule(boost::asio::ip::make_address("0.0.0.0"),
+                  boost::asio::ip::make_address("255.255.255.255"), lt::ip_filter::blocked);
+  filter.add_rule(boost::asio::ip::make_address("::"),
+                  boost::asio::ip::make_address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+                  lt::ip_filter::blocked);
+  for (const auto& [first, last] : settings.peer_ranges) filter.add_rule(first, last, 0);
+  return filter;
+}
+
 lt::session_params make_session_params(const SessionSettings& settings) {
   lt::session_params params;
   if (!settings.state.empty()) {
@@ -131,6 +144,7 @@ Session::Impl::Impl(SessionSettings s, boost::asio::io_context& io_context, Even
     : io(io_context), on_event(std::move(handler)), settings(std::move(s)) {
   session = std::make_unique<lt::session>(make_session_params(settings));
   session->set_peer_class_filter(detail::lan_peer_class_filter());
+  session->set_ip_filter(peer_filter(settings));
 }
 
 TorrentEntry* Session::Impl::find(const std::string& id, std::string& error) {
@@ -244,7 +258,7 @@ std::string Session::add_piece(const std::string& id, std::uint32_t piece, std::
 void hand_in_piece(TorrentEntry& entry, lt::piece_index_t piece, std::vector<char> data) {
   // Both calls go to libtorrent's thread in this order: the piece's blocks are marked as
   // being written before peers may pick the piece again.
-  entry.handle.add_piece(piece, std::move(data));
+  entry.handle.add_piece(piece, std::move(data), lt::torrent_handle::overwrite_existing);
   entry.handle.piece_priority(piece, lt::default_priority);
 }
 
@@ -261,9 +275,13 @@ Result<PieceView> Session::pieces(const std::string& id) const {
     view.have[static_cast<std::size_t>(i)] = status.pieces.get_bit(lt::piece_index_t{i});
   entry->handle.piece_availability(view.availability);
   view.availability.resize(static_cast<std::size_t>(count), 0);
+  // Only a piece with blocks asked of a peer or on their way to disk is being downloaded. A partial
+  // piece nobody is sending (its peer was banned or left) would otherwise wait forever: the origin
+  // may take it, and add_piece overwrites the blocks it already has.
   for (const auto& partial : entry->handle.get_download_queue()) {
     const int i = static_cast<int>(partial.piece_index);
-    if (i >= 0 && i < count) view.downloading[static_cast<std::size_t>(i)] = true;
+    if (i >= 0 && i < count && (partial.requested > 0 || partial.writing > 0))
+      view.downloading[static_cast<std::size_t>(i)] = true;
   }
   return result;
 }
@@ -287,10 +305,14 @@ Result<TorrentStats> Session::stats(const std::string& id) const {
   stats.bytes_from = entry->bytes_from;
   stats.bytes_to = entry->bytes_to;
   stats.hash_failures = entry->hash_failures;
+  stats.peers_banned = entry->peers_banned;
   std::vector<lt::peer_info> peers;
   entry->handle.get_peer_info(peers);
   for (const auto& peer : peers) {
     ++stats.connections[index(classify(peer.ip.address(), entry->group_id))];
+    // The origin's work is split among donode nodes only (their peer id starts with our
+    // fingerprint): any other client, or a hostile one, would get a share it never fetches.
+    if (!is_donode_peer(peer.pid)) continue;
     stats.members.push_back(peer.ip.address().to_string());
     stats.members.push_back(peer.local_endpoint.address().to_string());
     if (stats.self.empty()) stats.self = stats.members.back();
@@ -354,6 +376,7 @@ void Session::apply(SessionSettings settings) {
   settings.state.clear();  // only read at start
   impl_->settings = std::move(settings);
   impl_->session->apply_settings(detail::make_settings_pack(impl_->settings));
+  impl_->session->set_ip_filter(peer_filter(impl_->settings));
 }
 
 std::uint64_t Session::dropped_alerts() const {

@@ -80,7 +80,7 @@ TEST(Settings, TableListsEverySettingAndRoundTrips) {
     Settings copy = s;
     EXPECT_TRUE(set_setting(copy, info.name, info.value).ok()) << info.name;
   }
-  EXPECT_EQ(all.size(), 41u);
+  EXPECT_EQ(all.size(), 49u);
   EXPECT_TRUE(names.count("time_slice_s"));
   ASSERT_TRUE(set_setting(s, "time_slice_s", "45").ok());
   EXPECT_EQ(s.time_slice_s, 45u);
@@ -129,6 +129,110 @@ TEST(Settings, LoadsAFileAndReportsAMissingOne) {
   EXPECT_NE(bad.detail.find(path.string()), std::string::npos);
   std::filesystem::remove(path);
   EXPECT_EQ(load_settings_file(path.string(), s).hresult, HRESULT_FILE_NOT_FOUND);
+}
+
+TEST(Settings, DoPoliciesHaveDosDefaultsAndChecks) {
+  Settings s;
+  EXPECT_EQ(s.min_ram_to_peer_gb, 0u);   // DOMinRAMAllowedToPeer is 4: off by default here
+  EXPECT_EQ(s.min_disk_to_peer_gb, 0u);  // DOMinDiskSizeAllowedToPeer is 32: off here
+  EXPECT_EQ(s.max_foreground_bandwidth_percent, 0u);
+  EXPECT_EQ(s.max_background_bandwidth_percent, 0u);
+  EXPECT_EQ(s.restrict_peer_selection_by, "none");
+  EXPECT_EQ(s.cache_host, "");
+  EXPECT_TRUE(set_setting(s, "restrict_peer_selection_by", "subnet").ok());
+  EXPECT_EQ(set_setting(s, "restrict_peer_selection_by", "nat").hresult, E_INVALIDARG);
+  EXPECT_EQ(s.restrict_peer_selection_by, "subnet");
+  EXPECT_EQ(set_setting(s, "max_background_bandwidth_percent", "101").hresult, E_INVALIDARG);
+  EXPECT_TRUE(set_setting(s, "max_background_bandwidth_percent", "40").ok());
+  for (const char* ok : {"", "cache.example", "10.0.0.5:8080, cache2:80", "[::1]:8080"})
+    EXPECT_TRUE(set_setting(s, "cache_host", ok).ok()) << ok;
+  for (const char* bad : {"http://cache/", "a,,b", "host/path", "a b"})
+    EXPECT_EQ(set_setting(s, "cache_host", bad).hresult, E_INVALIDARG) << bad;
+  EXPECT_EQ(s.cache_host, "[::1]:8080");
+}
+
+TEST(Settings, DocumentedConfigListsEveryDefaultAndReadsBackAsDefaults) {
+  const std::string text = documented_config();
+  for (const SettingInfo& info : describe_settings(Settings{})) {
+    EXPECT_NE(text.find("\n#" + info.name + " = " + info.value + "\n"), std::string::npos)
+        << info.name;
+    EXPECT_NE(text.find("# " + info.description), std::string::npos) << info.name;
+  }
+  // Uncommenting every line gives the defaults again.
+  std::string active;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const auto eol = text.find('\n', pos);
+    std::string line = text.substr(pos, eol - pos);
+    pos = eol == std::string::npos ? text.size() : eol + 1;
+    if (line.size() > 1 && line[0] == '#' && line[1] != ' ' &&
+        line.find(" = ") != std::string::npos)
+      line.erase(0, 1);
+    active += line + "\n";
+  }
+  Settings parsed;
+  parsed.max_jobs_per_node = 1;
+  ASSERT_TRUE(parse_settings(active, parsed).ok());
+  EXPECT_TRUE(changed_settings(parsed, Settings{}).empty());
+  EXPECT_NE(text.find("(needs a restart)\n#origin_chunk_size"), std::string::npos);
+}
+
+TEST(Settings, PercentageCapsFollowTheBestOriginRate) {
+  EXPECT_EQ(effective_bandwidth_cap(0, 0, 1000000), 0u);             // nothing set: unlimited
+  EXPECT_EQ(effective_bandwidth_cap(5000, 0, 1000000), 5000u);       // only the absolute cap
+  EXPECT_EQ(effective_bandwidth_cap(0, 40, 0), 0u);                  // nothing measured yet
+  EXPECT_EQ(effective_bandwidth_cap(0, 40, 1000000), 400000u);       // 40 % of 1 MB/s
+  EXPECT_EQ(effective_bandwidth_cap(300000, 40, 1000000), 300000u);  // the lower one applies
+  EXPECT_EQ(effective_bandwidth_cap(0, 1, 50), 1u);                  // never 0 (= unlimited)
+  EXPECT_EQ(effective_bandwidth_cap(0, 100, ~std::uint64_t{0}), ~std::uint64_t{0});
+}
+
+TEST(Settings, ChangesAndWhatNeedsARestart) {
+  Settings a, b;
+  b.download_mode = 0;
+  b.listen_port = 1;
+  EXPECT_EQ(changed_settings(a, b), (std::vector<std::string>{"download_mode", "listen_port"}));
+  EXPECT_TRUE(needs_restart("listen_port"));
+  EXPECT_TRUE(needs_restart("cache_dir"));
+  EXPECT_FALSE(needs_restart("download_mode"));
+  EXPECT_FALSE(needs_restart("max_foreground_bandwidth"));
+  EXPECT_FALSE(needs_restart("no_such_setting"));
+}
+
+TEST(Settings, RewriteKeepsCommentsAndPlacesTheKey) {
+  const std::string text =
+      "# head\n\n# the mode\n#download_mode = 1\n# cap\nmax_upload_bandwidth = 5\n";
+  // An active line is replaced in place.
+  EXPECT_EQ(rewrite_setting(text, "max_upload_bandwidth", "9"),
+            "# head\n\n# the mode\n#download_mode = 1\n# cap\nmax_upload_bandwidth = 9\n");
+  // A commented default gets the active line right after it.
+  EXPECT_EQ(rewrite_setting(text, "download_mode", "0"),
+            "# head\n\n# the mode\n#download_mode = 1\ndownload_mode = 0\n# cap\n"
+            "max_upload_bandwidth = 5\n");
+  // Otherwise the key is added at the end.
+  EXPECT_EQ(rewrite_setting("a = 1", "group_id", "g"), "a = 1\ngroup_id = g\n");
+  EXPECT_EQ(rewrite_setting("", "group_id", "g"), "group_id = g\n");
+}
+
+TEST(Settings, PersistRewritesTheFileAtomically) {
+  const auto path = std::filesystem::temp_directory_path() / "donode-persist-test.conf";
+  {
+    std::ofstream out(path);
+    out << documented_config();
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::group_read);
+  ASSERT_TRUE(persist_setting(path.string(), "max_cache_age_s", "60").ok());
+  Settings s;
+  ASSERT_TRUE(load_settings_file(path.string(), s).ok());
+  EXPECT_EQ(s.max_cache_age_s, 60u);
+  EXPECT_EQ(changed_settings(Settings{}, s), std::vector<std::string>{"max_cache_age_s"});
+  EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                std::filesystem::perms::group_read);
+  EXPECT_FALSE(std::filesystem::exists(path.string() + ".tmp"));
+  std::filesystem::remove(path);
+  EXPECT_NE(persist_setting("/nonexistent-dir/x.conf", "max_cache_age_s", "60").hresult, S_OK);
 }
 
 }  // namespace

@@ -45,6 +45,9 @@ constexpr OptionSpec kPublishOptions[] = {
     {"piece-size", "N", "piece size in bytes (or 256K, 1M, ...); default: by file size"},
 };
 
+constexpr OptionSpec kConfigOptions[] = {
+    {"persist", "", "config set: also write the setting to the node's config file"},
+};
 constexpr std::span<const OptionSpec> kNone{};
 
 // clang-format off
@@ -75,6 +78,7 @@ constexpr VerbSpec kVerbs[] = {
     {VerbId::cache, "cache", "list|delete ID|pin ID|unpin ID", "list the node's cached content, or delete, pin or unpin an item (ID: a content id or its first digits)", 1, 2, false, kNone},
     {VerbId::publish, "publish", "FILE|DIR...", "write FILE.torrent beside each file (every file under DIR) for the origin", 1, kUnbounded, false, kPublishOptions},
     {VerbId::sources, "sources", "JOB", "show where each file's bytes came from (origin, peers by class, refetched after hash failures)", 1, 1, false, kNone},
+    {VerbId::config, "config", "show [NAME]|set NAME VALUE", "show the node's settings, or change one at run time (root; --persist: also in its config file)", 1, 3, false, kConfigOptions},
     {VerbId::help, "help", "[VERB]", "show help for all verbs or one", 0, 1, false, kNone},
 };
 // clang-format on

@@ -45,7 +45,8 @@ enum class VerbId {
   cache,
   publish,
   sources,
-  last = sources,  // keep naming the last verb: verbs.cpp checks its table against it
+  config,
+  last = config,  // keep naming the last verb: verbs.cpp checks its table against it
 };
 
 struct OptionSpec {

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "config_verb.h"
 #include "live.h"
 #include "lookup.h"
 #include "node_verbs.h"
@@ -327,6 +328,7 @@ constexpr VerbImpl kImpls[] = {
     {VerbId::cache, &run_cache, false},
     {VerbId::publish, &run_publish, false},
     {VerbId::sources, &run_sources, false},
+    {VerbId::config, &run_config, false},
 };
 // clang-format on
 
