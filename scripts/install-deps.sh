@@ -6,8 +6,11 @@ pkgs=(
   build-essential cmake ninja-build pkg-config git
   libtorrent-rasterbar-dev libboost-dev libboost-system-dev
   libcurl4-openssl-dev libspdlog-dev libfmt-dev libsqlite3-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libssl-dev
   nginx-light curl iproute2 iputils-ping jq util-linux procps time
+  clang libclang-rt-14-dev          # libFuzzer (tools/fuzz/run.sh)
+  chromium                          # the activity monitor's page test (headless)
+  dpkg-dev apt-utils                # packages (cpack) and the APT method's test repository
 )
 missing=()
 for p in "${pkgs[@]}"; do
