@@ -191,7 +191,8 @@ Status SwarmEngine::open() {
 
 void SwarmEngine::close() {
   if (!session_) return;
-  for (auto& [id, c] : content_) account(c, id);
+  for (auto& [id, c] : content_)
+    if (session_->has(id)) account(c, id, torrent_stats(id));
   if (Status s = counters_.flush(); !s.ok()) spdlog::warn("usage counters: {}", s.detail);
   const auto state = session_->session_state();
   (void)contents_.put_state("session", std::string(state.begin(), state.end()));
@@ -455,7 +456,7 @@ Status SwarmEngine::join_content(const Pending& p, const swarm::Metadata& meta) 
   (void)contents_.touch(meta.id, unix_now());
   events_.on_content(p.key.job, p.key.file, meta.id, p.mode);
   events_.on_size_known(p.key.job, p.key.file, meta.size, meta.id, meta.piece_size, false);
-  publish_progress(c, meta.id);
+  publish_progress(c, meta.id, torrent_stats(meta.id));
   if (c.complete) finish_content(c, meta.id);
   return {};
 }

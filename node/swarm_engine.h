@@ -143,13 +143,13 @@ class SwarmEngine final : public TransferControl, public AdminPort {
   void on_origin_event(origin::TransferId id, origin::Event event);
   void on_swarm_event(swarm::Event event);
   void tick();
-  void schedule_origin(Content& c, const std::string& id);
-  void publish_progress(Content& c, const std::string& id);
+  void schedule_origin(Content& c, const std::string& id, const swarm::TorrentStats& stats);
+  void publish_progress(Content& c, const std::string& id, const swarm::TorrentStats& stats);
   void refresh_totals(Content& c, const swarm::TorrentStats& stats);
   static FileStats subscriber_stats(const Content& c, const Subscriber& s);
   void finish_content(Content& c, const std::string& id);
   void fail_content(Content& c, const JobError& error, bool transient);
-  void account(Content& c, const std::string& id);
+  void account(Content& c, const std::string& id, const swarm::TorrentStats& stats);
   void enforce_cache_policy();
   void apply_upload_cap();
   std::string content_dir(const std::string& id) const;

@@ -45,11 +45,15 @@ json upload_json(const UsageTotals& t) {
 void SwarmEngine::tick() {
   const auto now = Clock::now();
   for (auto& [id, c] : content_) {
+    // One snapshot per content and tick: each query is a round trip to libtorrent's thread,
+    // which a busy swarm (or a flood of requests) keeps waiting.
+    const bool in_session = session_->has(id);
+    const swarm::TorrentStats stats = in_session ? torrent_stats(id) : swarm::TorrentStats{};
     if (!c.subs.empty() && !c.complete) {
-      publish_progress(c, id);
-      if (!c.complete) schedule_origin(c, id);
+      publish_progress(c, id, stats);
+      if (!c.complete) schedule_origin(c, id, stats);
     }
-    account(c, id);
+    if (in_session) account(c, id, stats);
   }
   if (now - last_flush_ >= kFlushEvery) {
     last_flush_ = now;
@@ -74,7 +78,8 @@ void SwarmEngine::tick() {
   });
 }
 
-void SwarmEngine::schedule_origin(Content& c, const std::string& id) {
+void SwarmEngine::schedule_origin(Content& c, const std::string& id,
+                                  const swarm::TorrentStats& stats) {
   const auto now = Clock::now();
   const bool foreground =
       std::any_of(c.subs.begin(), c.subs.end(), [](const Subscriber& s) { return s.foreground; });
@@ -91,7 +96,6 @@ void SwarmEngine::schedule_origin(Content& c, const std::string& id) {
   const std::size_t busy = c.claimed.size() + c.verifying.size();
   if (busy >= limit) return;
   const swarm::PieceView view = piece_view(id);
-  const swarm::TorrentStats stats = torrent_stats(id);
   if (c.order.size() != c.meta.pieces) c.order = origin_order(c.meta.pieces, node_seed_, id);
   std::set<std::uint32_t> taken = c.claimed;
   taken.insert(c.verifying.begin(), c.verifying.end());
@@ -163,8 +167,8 @@ FileStats SwarmEngine::subscriber_stats(const Content& c, const Subscriber& s) {
   return fs;
 }
 
-void SwarmEngine::publish_progress(Content& c, const std::string& id) {
-  const swarm::TorrentStats stats = torrent_stats(id);
+void SwarmEngine::publish_progress(Content& c, const std::string& id,
+                                   const swarm::TorrentStats& stats) {
   refresh_totals(c, stats);
   for (const Subscriber& s : c.subs)
     events_.on_swarm_progress(s.key.job, s.key.file, stats.verified_bytes, subscriber_stats(c, s));
@@ -196,9 +200,7 @@ void SwarmEngine::finish_content(Content& c, const std::string& id) {
   }
 }
 
-void SwarmEngine::account(Content& c, const std::string& id) {
-  if (!session_->has(id)) return;
-  const swarm::TorrentStats stats = torrent_stats(id);
+void SwarmEngine::account(Content& c, const std::string& id, const swarm::TorrentStats& stats) {
   const std::int64_t now = unix_now();
   const auto delta = [](std::uint64_t now_value, std::uint64_t& seen) {
     const std::uint64_t d = now_value >= seen ? now_value - seen : 0;
