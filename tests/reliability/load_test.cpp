@@ -56,7 +56,12 @@ TEST_F(Load, TwentyClientsOfAHundredCallsEachWithoutErrors) {
   for (const auto& [name, ms] : r.latency_ms) print(name.c_str(), percentiles(ms));
   std::printf("[ figures  ] node VmRSS %llu KiB before, %llu KiB after\n",
               static_cast<unsigned long long>(before), static_cast<unsigned long long>(after));
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan keeps freed memory in quarantine (256 MiB by default): RSS says nothing about the node.
+  (void)after;
+#else
   EXPECT_LT(after, before + 64 * 1024) << "the node grew by more than 64 MiB";
+#endif
   // Still answering, and nothing left: every job was cancelled.
   ComPtr<IBackgroundCopyManager> mgr;
   ASSERT_EQ(connect_manager(node->socket(), mgr), S_OK);
