@@ -12,50 +12,16 @@ peer_flood=${4:-$build/tools/testbed/peer_flood}
 shift 4 || true
 cases=("$@")
 [[ ${#cases[@]} -gt 0 ]] || cases=(badpeer flood)
-if [[ $(id -u) -ne 0 ]]; then
-  echo "testbed.hostile: needs root (network namespaces); skipped"
-  exit 77
-fi
-for t in nginx ip jq cmp; do
-  command -v "$t" >/dev/null || { echo "testbed.hostile: '$t' is missing (scripts/install-deps.sh)" >&2; exit 1; }
-done
+TB_TEST=testbed.hostile
+NODE_DEFAULTS=()
+# shellcheck source=case_lib.sh
+. "$top/tests/testbed/case_lib.sh"
 [[ -x $peer_flood ]] || { echo "testbed.hostile: no peer_flood at '$peer_flood'" >&2; exit 1; }
-# shellcheck source=../../tools/testbed/testbed.sh
-. "$top/tools/testbed/testbed.sh"
 
-start=$SECONDS
-fail() {
-  echo "testbed.hostile: FAILED [$case]: $*" >&2
-  [[ -n ${TB_DIR:-} ]] && for f in "$TB_DIR"/n*.log; do echo "--- $f" >&2; tail -n 25 "$f" >&2; done
-  exit 1
-}
-step() { echo "testbed.hostile: [$((SECONDS - start))s] [$case] $*"; }
-
-node_config() {  # FILE [key=value...]
-  local file=$1
-  shift
-  {
-    echo "min_file_size_to_cache = 0"
-    echo "log_level = ${NODE_LOG_LEVEL:-info}"
-    for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
-  } >"$file"
-}
-start_nodes() {  # FIRST LAST [key=value...]
-  local first=$1 last=$2 i
-  shift 2
-  for ((i = first; i <= last; i++)); do
-    node_config "$TB_DIR/n$i.conf" "$@"
-    tb_start_node "$i" --config "$TB_DIR/n$i.conf"
-  done
-}
 admin() {  # I ARGS...  (doadmin on node I's socket; the socket is a file, no namespace needed)
   local i=$1
   shift
   "$DOADMIN_BIN" --socket "$(tb_node_socket "$i")" "$@"
-}
-make_content() {  # SIZE_MIB
-  head -c $(($1 << 20)) /dev/urandom >"$TB_WWW/file"
-  "$DOADMIN_BIN" publish "$TB_WWW/file" --url "http://$TB_ORIGIN_IP/" >/dev/null
 }
 # Starts a job for the origin's file on node I; prints its id.
 start_job() {  # I NAME

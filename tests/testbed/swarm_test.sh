@@ -12,43 +12,11 @@ test_origin=${4:-$build/tests/origin/support/test_origin}
 shift 4 || true
 cases=("$@")
 [[ ${#cases[@]} -gt 0 ]] || cases=(share corrupt modes kill9)
-if [[ $(id -u) -ne 0 ]]; then
-  echo "testbed.swarm: needs root (network namespaces); skipped"
-  exit 77
-fi
-for t in nginx ip jq cmp; do
-  command -v "$t" >/dev/null || { echo "testbed.swarm: '$t' is missing (scripts/install-deps.sh)" >&2; exit 1; }
-done
-# shellcheck source=../../tools/testbed/testbed.sh
-. "$top/tools/testbed/testbed.sh"
+TB_TEST=testbed.swarm
+NODE_DEFAULTS=(peer_grace_ms=3000)  # generous: sanitizer builds start peers slowly
+# shellcheck source=case_lib.sh
+. "$top/tests/testbed/case_lib.sh"
 
-start=$SECONDS
-fail() {
-  echo "testbed.swarm: FAILED [$case]: $*" >&2
-  [[ -n ${TB_DIR:-} ]] && for f in "$TB_DIR"/n*.log; do echo "--- $f" >&2; tail -n 25 "$f" >&2; done
-  exit 1
-}
-step() { echo "testbed.swarm: [$((SECONDS - start))s] [$case] $*"; }
-
-# A node config: small files are cached (tests use MiBs, not GBs), short peer grace.
-node_config() {  # FILE [key=value...]
-  local file=$1
-  shift
-  {
-    echo "min_file_size_to_cache = 0"
-    echo "peer_grace_ms = 3000"  # generous: sanitizer builds start peers slowly
-    echo "log_level = ${NODE_LOG_LEVEL:-info}"
-    for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
-  } >"$file"
-}
-start_nodes() {  # FIRST LAST [key=value...]
-  local first=$1 last=$2 i
-  shift 2
-  for ((i = first; i <= last; i++)); do
-    node_config "$TB_DIR/n$i.conf" "$@"
-    tb_start_node "$i" --config "$TB_DIR/n$i.conf"
-  done
-}
 # Downloads URL on node I through the job API (doadmin transfer); prints the job's JSON.
 fetch() {  # I URL
   local i=$1 url=$2
@@ -73,10 +41,6 @@ check_sources() {  # I SIZE
   ((http + peers == size + refetched)) ||
     fail "node $i: http $http + peers $peers != size $size + refetched $refetched"
   step "node $i: http $http + peers $peers = size + refetched $refetched"
-}
-make_content() {  # SIZE_MIB [URL_BASE]
-  head -c $(($1 << 20)) /dev/urandom >"$TB_WWW/file"
-  "$DOADMIN_BIN" publish "$TB_WWW/file" --url "${2:-http://$TB_ORIGIN_IP/}" >/dev/null
 }
 origin_requests() { grep -c "$1" "$TB_DIR/origin/access.log" || true; }
 
