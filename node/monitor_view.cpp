@@ -132,28 +132,31 @@ std::string label(const char* key, const char* value) {
   return std::string("{") + key + "=\"" + value + "\"}";
 }
 
+// A family with one sample per label value: `{key="names[i]"<extra>}` → values[i]; `extra` is
+// more labels (`,k="v"`) or empty.
+template <class Names, class Values>
+void labelled_family(std::string& out, const char* name, const char* type, const char* help,
+                     const char* key, const Names& names, const Values& values,
+                     const std::string& extra = "") {
+  family(out, name, type, help);
+  for (std::size_t i = 0; i < names.size(); ++i)
+    sample(out, name, std::string("{") + key + "=\"" + names[i] + "\"" + extra + "}", values[i]);
+}
+
 void usage_metrics(std::string& out, const MonitorSnapshot& s) {
-  family(out, "donode_download_bytes_total", "counter",
-         "Bytes downloaded by source (http: the origin), kept across restarts.");
-  for (std::size_t i = 0; i < kMonitorSources.size(); ++i)
-    sample(out, "donode_download_bytes_total", label("source", kMonitorSources[i]),
-           s.total.downloaded[i]);
-  family(out, "donode_upload_bytes_total", "counter",
-         "Bytes uploaded to peers by peer class, kept across restarts.");
-  for (std::size_t i = 0; i < kMonitorClasses.size(); ++i)
-    sample(out, "donode_upload_bytes_total", label("class", kMonitorClasses[i]),
-           s.total.uploaded[i]);
-  const std::string month = "\",month=\"" + s.month + "\"}";
-  family(out, "donode_month_download_bytes", "gauge",
-         "Bytes downloaded by source in the current calendar month (UTC).");
-  for (std::size_t i = 0; i < kMonitorSources.size(); ++i)
-    sample(out, "donode_month_download_bytes",
-           std::string("{source=\"") + kMonitorSources[i] + month, s.this_month.downloaded[i]);
-  family(out, "donode_month_upload_bytes", "gauge",
-         "Bytes uploaded by peer class in the current calendar month (UTC).");
-  for (std::size_t i = 0; i < kMonitorClasses.size(); ++i)
-    sample(out, "donode_month_upload_bytes", std::string("{class=\"") + kMonitorClasses[i] + month,
-           s.this_month.uploaded[i]);
+  labelled_family(out, "donode_download_bytes_total", "counter",
+                  "Bytes downloaded by source (http: the origin), kept across restarts.", "source",
+                  kMonitorSources, s.total.downloaded);
+  labelled_family(out, "donode_upload_bytes_total", "counter",
+                  "Bytes uploaded to peers by peer class, kept across restarts.", "class",
+                  kMonitorClasses, s.total.uploaded);
+  const std::string month = ",month=\"" + s.month + "\"";
+  labelled_family(out, "donode_month_download_bytes", "gauge",
+                  "Bytes downloaded by source in the current calendar month (UTC).", "source",
+                  kMonitorSources, s.this_month.downloaded, month);
+  labelled_family(out, "donode_month_upload_bytes", "gauge",
+                  "Bytes uploaded by peer class in the current calendar month (UTC).", "class",
+                  kMonitorClasses, s.this_month.uploaded, month);
   family(out, "donode_files_downloaded_total", "counter", "Files downloaded through the swarm.");
   sample(out, "donode_files_downloaded_total", "", s.total.files_downloaded);
   family(out, "donode_files_uploaded_total", "counter", "Files uploaded to peers.");
@@ -161,16 +164,12 @@ void usage_metrics(std::string& out, const MonitorSnapshot& s) {
 }
 
 void live_metrics(std::string& out, const MonitorSnapshot& s) {
-  family(out, "donode_download_rate_bytes_per_second", "gauge",
-         "Download rate by source over the last sampling interval.");
-  for (std::size_t i = 0; i < kMonitorSources.size(); ++i)
-    sample(out, "donode_download_rate_bytes_per_second", label("source", kMonitorSources[i]),
-           s.rates.download[i]);
-  family(out, "donode_upload_rate_bytes_per_second", "gauge",
-         "Upload rate by peer class over the last sampling interval.");
-  for (std::size_t i = 0; i < kMonitorClasses.size(); ++i)
-    sample(out, "donode_upload_rate_bytes_per_second", label("class", kMonitorClasses[i]),
-           s.rates.upload[i]);
+  labelled_family(out, "donode_download_rate_bytes_per_second", "gauge",
+                  "Download rate by source over the last sampling interval.", "source",
+                  kMonitorSources, s.rates.download);
+  labelled_family(out, "donode_upload_rate_bytes_per_second", "gauge",
+                  "Upload rate by peer class over the last sampling interval.", "class",
+                  kMonitorClasses, s.rates.upload);
   family(out, "donode_jobs", "gauge", "Jobs on the node by state (final jobs are not counted).");
   for (const JobState state : kListedStates) {
     std::size_t n = 0;
