@@ -310,9 +310,6 @@ Result<TorrentStats> Session::stats(const std::string& id) const {
   entry->handle.get_peer_info(peers);
   for (const auto& peer : peers) {
     ++stats.connections[index(classify(peer.ip.address(), entry->group_id))];
-    // The origin's work is split among donode nodes only (their peer id starts with our
-    // fingerprint): any other client, or a hostile one, would get a share it never fetches.
-    if (!is_donode_peer(peer.pid)) continue;
     stats.members.push_back(peer.ip.address().to_string());
     stats.members.push_back(peer.local_endpoint.address().to_string());
     if (stats.self.empty()) stats.self = stats.members.back();

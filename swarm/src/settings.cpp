@@ -11,8 +11,6 @@
 namespace donode::swarm {
 namespace {
 
-const std::string kFingerprint = lt::generate_fingerprint("DN", 0, 1);
-
 struct Range {
   const char* first;
   const char* last;
@@ -56,10 +54,6 @@ std::string join(const std::vector<std::string>& items) {
 }
 
 }  // namespace
-
-bool is_donode_peer(const lt::peer_id& pid) {
-  return std::equal(kFingerprint.begin(), kFingerprint.end(), pid.begin());
-}
 
 bool is_lan(const boost::asio::ip::address& address) {
   if (address.is_v4()) return in_ranges(address.to_v4(), lan_v4, &v4);
@@ -113,7 +107,7 @@ lt::settings_pack make_settings_pack(const SessionSettings& s) {
   // One alert per 16 KiB block each way: a deep queue so byte counts stay exact under load.
   pack.set_int(sp::alert_queue_size, 200'000);
   pack.set_str(sp::user_agent, "donode/0.1");
-  pack.set_str(sp::peer_fingerprint, kFingerprint);
+  pack.set_str(sp::peer_fingerprint, lt::generate_fingerprint("DN", 0, 1));
   return pack;
 }
 

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <libtorrent/ip_filter.hpp>
-#include <libtorrent/peer_id.hpp>
 #include <libtorrent/settings_pack.hpp>
 
 #include "swarm/session.h"
@@ -11,9 +10,6 @@
 namespace donode::swarm {
 
 [[nodiscard]] bool is_lan(const boost::asio::ip::address& address);
-// A peer whose id carries donode's fingerprint (-DN0100-): another node, which shares the origin's
-// work.
-[[nodiscard]] bool is_donode_peer(const lt::peer_id& pid);
 
 namespace detail {
 
